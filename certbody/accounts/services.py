@@ -1,0 +1,66 @@
+"""Account writes: users, roles and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from certbody.core.audit import audit_record
+
+from .models import ApiToken, RoleGrant, User
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    roles: list[str],
+    actor: Any,
+    display_name: str = "",
+    email: str = "",
+    organisation=None,
+    lab=None,
+    is_superuser: bool = False,
+) -> User:
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email,
+        organisation=organisation,
+        lab=lab,
+        is_staff=is_superuser,
+        is_superuser=is_superuser,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in roles])
+    audit_record(actor=actor, action="user.create", obj=user, after={"username": username, "roles": sorted(roles)})
+    return user
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, actor: Any) -> tuple[ApiToken, str]:
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:9])
+    audit_record(actor=actor, action="api_token.create", obj=token, after={"user": user.username, "name": name})
+    return token, key
+
+
+def api_token_authenticate(key: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,185 @@
+"""Applications for certification (7.2) and their review (7.3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from certbody.core.workflow import T, Workflow
+
+
+class Application(models.Model):
+    """An application: initial certification, a change, an extension or a recertification."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial certification")
+        CHANGE = "change", _("Change")
+        EXTENSION = "extension", _("Extension of scope")
+        RECERTIFICATION = "recertification", _("Recertification")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for completion")
+        ACCEPTED = "accepted", _("Accepted")
+        EVALUATION = "evaluation", _("Evaluation")
+        REVIEW = "review", _("Technical review")
+        DECISION = "decision", _("Awaiting decision")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN = (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        Status.ACCEPTED,
+        Status.EVALUATION,
+        Status.REVIEW,
+        Status.DECISION,
+    )
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INITIAL)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    organisation = models.ForeignKey(
+        "clients.Organisation", verbose_name=_("client"), on_delete=models.PROTECT, related_name="applications"
+    )
+    scheme = models.ForeignKey("schemes.Scheme", verbose_name=_("scheme"), on_delete=models.PROTECT)
+    rule_version = models.ForeignKey(
+        "schemes.RuleVersion", verbose_name=_("implementation rules"), on_delete=models.PROTECT
+    )
+    certificate = models.ForeignKey(
+        "certificates.Certificate",
+        verbose_name=_("certificate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        help_text=_("The certificate a change, extension or recertification applies to."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    change_description = models.TextField(_("description of the change"), blank=True)
+    evaluation_required = models.BooleanField(_("evaluation required"), default=True)
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("certification engineer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technical reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    return_reason = models.TextField(_("what is missing"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    stage_due = models.DateField(_("step due"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="app_org_status_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+S = Application.Status
+OPEN_STEPS = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.EVALUATION, S.REVIEW, S.DECISION]
+APPLICATION_FLOW = Workflow(
+    _("application"),
+    S,
+    [
+        T("submit", [S.DRAFT, S.RETURNED], S.SUBMITTED, _("submit")),
+        T("return", [S.SUBMITTED], S.RETURNED, _("return for completion")),
+        T("reject", [S.SUBMITTED], S.REJECTED, _("reject")),
+        T("accept", [S.SUBMITTED], S.ACCEPTED, _("accept")),
+        T("start_evaluation", [S.ACCEPTED], S.EVALUATION, _("start the evaluation")),
+        T("complete_evaluation", [S.EVALUATION], S.REVIEW, _("complete the evaluation")),
+        T("review", [S.REVIEW], S.DECISION, _("complete the technical review")),
+        T("reopen_evaluation", [S.REVIEW, S.DECISION], S.EVALUATION, _("send back to evaluation")),
+        T("grant", [S.DECISION], S.GRANTED, _("grant")),
+        T("refuse", [S.DECISION], S.REFUSED, _("refuse")),
+        T("withdraw", OPEN_STEPS, S.WITHDRAWN, _("withdraw")),
+    ],
+)
+
+
+class CertificationUnit(models.Model):
+    """A certification unit (认证单元): one product, one or more models, one version."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="units")
+    product_name = models.CharField(_("product name"), max_length=200)
+    product_name_en = models.CharField(_("product name (English)"), max_length=250, blank=True)
+    trademark = models.CharField(_("trademark"), max_length=100, blank=True)
+    model_names = models.JSONField(_("models"), default=list)
+    version = models.CharField(_("version"), max_length=60)
+    manufacturer = models.ForeignKey(
+        "clients.Manufacturer", verbose_name=_("manufacturer"), on_delete=models.PROTECT, related_name="+"
+    )
+    production_site = models.ForeignKey(
+        "clients.ProductionSite", verbose_name=_("production site"), on_delete=models.PROTECT, related_name="+"
+    )
+    difference_statement = models.TextField(
+        _("difference statement"), blank=True, help_text=_("Required when a unit covers several models.")
+    )
+
+    class Meta:
+        verbose_name = _("certification unit")
+        verbose_name_plural = _("certification units")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_name} {' / '.join(self.model_names)} {self.version}"
+
+    def as_record(self) -> dict:
+        return {
+            "product_name": self.product_name,
+            "product_name_en": self.product_name_en,
+            "trademark": self.trademark,
+            "models": list(self.model_names),
+            "version": self.version,
+            "manufacturer": self.manufacturer.name,
+            "manufacturer_address": self.manufacturer.address,
+            "production_site": self.production_site.name,
+            "production_site_address": self.production_site.address,
+            "difference_statement": self.difference_statement,
+        }
+
+
+class Contract(models.Model):
+    """The contract concluded when an application is accepted (7.3 / 4.1.2)."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="contract")
+    number = models.CharField(_("contract number"), max_length=60, unique=True)
+    fee = models.DecimalField(_("fee"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    signed_on = models.DateField(_("signed on"))
+    terms_version = models.CharField(_("terms version"), max_length=30, blank=True)
+    review_notes = models.TextField(_("contract review notes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,268 @@
+"""Application intake (7.2) and application review (7.3): every write goes through here."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certbody.clients.models import Manufacturer, Organisation, ProductionSite
+from certbody.core.audit import audit_record
+from certbody.core.config import get_setting
+from certbody.core.errors import InvalidInput
+from certbody.core.numbering import render_number
+from certbody.core.permissions import is_member_of, require, require_role
+from certbody.core.roles import Role
+from certbody.core.workflow import lock
+from certbody.schemes.models import Scheme
+
+from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract
+
+APPLICATION_NUMBER_TEMPLATE = "APP{year}{seq:06d}"
+
+
+def _require_client_or_market(actor: Any, organisation_id: int) -> None:
+    require(
+        is_member_of(actor, organisation_id) or (actor is not None and actor.has_role(Role.MARKET)),
+        _("Only the client's own users or market staff may do this."),
+    )
+
+
+def _require_editable(application: Application) -> None:
+    if application.status not in (Application.Status.DRAFT, Application.Status.RETURNED):
+        raise InvalidInput(
+            _("The application can only be changed while it is a draft or returned for completion."),
+            code="not_editable",
+        )
+
+
+def _due(days_key: str) -> date:
+    return timezone.localdate() + timedelta(days=int(get_setting(days_key)))
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    scheme: Scheme,
+    title: str,
+    kind: str = Application.Kind.INITIAL,
+    certificate: Any = None,
+    change_description: str = "",
+) -> Application:
+    _require_client_or_market(actor, organisation.pk)
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput(_("Give the application a title."), details={"field": "title"})
+    if not scheme.is_active:
+        raise InvalidInput(_("The scheme %(scheme)s is not open for applications.") % {"scheme": scheme.code})
+    rule = scheme.current_rule()
+    if rule is None:
+        raise InvalidInput(_("The scheme %(scheme)s has no current implementation rules.") % {"scheme": scheme.code})
+    if kind not in Application.Kind.values:
+        raise InvalidInput(_("Unknown kind of application."))
+    if kind == Application.Kind.INITIAL:
+        certificate = None
+    else:
+        from certbody.certificates.selectors import ensure_certificate_open_for
+
+        if certificate is None:
+            raise InvalidInput(_("Choose the certificate this application changes."), details={"field": "certificate"})
+        ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
+        scheme = certificate.scheme
+    application = Application.objects.create(
+        number=render_number(APPLICATION_NUMBER_TEMPLATE, on=timezone.localdate()),
+        kind=kind,
+        organisation=organisation,
+        scheme=scheme,
+        rule_version=rule,
+        certificate=certificate,
+        title=title,
+        change_description=change_description.strip(),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="application.create",
+        obj=application,
+        after={"number": application.number, "kind": kind, "scheme": scheme.code, "status": application.status},
+    )
+    return application
+
+
+@transaction.atomic
+def unit_add(
+    *,
+    actor: Any,
+    application: Application,
+    product_name: str,
+    model_names: list[str],
+    version: str,
+    manufacturer: Manufacturer,
+    production_site: ProductionSite,
+    trademark: str = "",
+    product_name_en: str = "",
+    difference_statement: str = "",
+) -> CertificationUnit:
+    application = lock(Application, application.pk)
+    _require_client_or_market(actor, application.organisation_id)
+    _require_editable(application)
+    model_names = [m.strip() for m in model_names if m and m.strip()]
+    errors = {}
+    if not (product_name or "").strip():
+        errors["product_name"] = _("Enter the product name.")
+    if not model_names:
+        errors["model_names"] = _("Enter at least one model.")
+    if len(set(model_names)) != len(model_names):
+        errors["model_names"] = _("A model is listed twice.")
+    if not (version or "").strip():
+        errors["version"] = _("Enter the product version.")
+    if len(model_names) > 1 and not difference_statement.strip():
+        errors["difference_statement"] = _("A unit covering several models needs a difference statement.")
+    if manufacturer.organisation_id != application.organisation_id:
+        errors["manufacturer"] = _("The manufacturer is not one of this client's manufacturers.")
+    if production_site.manufacturer_id != manufacturer.pk:
+        errors["production_site"] = _("The production site does not belong to the manufacturer.")
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), details={"fields": errors})
+    unit = CertificationUnit.objects.create(
+        application=application,
+        product_name=product_name.strip(),
+        product_name_en=product_name_en.strip(),
+        trademark=trademark.strip(),
+        model_names=model_names,
+        version=version.strip(),
+        manufacturer=manufacturer,
+        production_site=production_site,
+        difference_statement=difference_statement.strip(),
+    )
+    audit_record(actor=actor, action="unit.add", obj=unit, after=unit.as_record(), subject=application)
+    return unit
+
+
+@transaction.atomic
+def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
+    application = lock(Application, unit.application_id)
+    _require_client_or_market(actor, application.organisation_id)
+    _require_editable(application)
+    record = unit.as_record()
+    audit_record(actor=actor, action="unit.remove", obj=unit, before=record, subject=application)
+    unit.delete()
+
+
+@transaction.atomic
+def application_submit(*, actor: Any, application: Application) -> Application:
+    application = lock(Application, application.pk)
+    _require_client_or_market(actor, application.organisation_id)
+    APPLICATION_FLOW.check(application, "submit")
+    if not application.units.exists():
+        raise InvalidInput(_("Add at least one certification unit before submitting."), code="no_units")
+    if application.kind != Application.Kind.INITIAL and not application.change_description:
+        raise InvalidInput(_("Describe the change before submitting."), code="no_change_description")
+    application.submitted_at = timezone.now()
+    application.stage_due = _due("application_review_days")
+    return APPLICATION_FLOW.apply(application, "submit", actor=actor, update_fields=["submitted_at", "stage_due"])
+
+
+@transaction.atomic
+def application_return(*, actor: Any, application: Application, reason: str) -> Application:
+    application = lock(Application, application.pk)
+    require_role(actor, Role.MARKET)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say what is missing, so the client can complete it."), details={"field": "reason"})
+    application.return_reason = reason.strip()
+    application.stage_due = None
+    return APPLICATION_FLOW.apply(
+        application, "return", actor=actor, reason=reason.strip(), update_fields=["return_reason", "stage_due"]
+    )
+
+
+@transaction.atomic
+def application_reject(*, actor: Any, application: Application, reason: str) -> Application:
+    application = lock(Application, application.pk)
+    require_role(actor, Role.MARKET)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Give the reason for rejecting the application."), details={"field": "reason"})
+    application.stage_due = None
+    return APPLICATION_FLOW.apply(application, "reject", actor=actor, reason=reason.strip(), update_fields=["stage_due"])
+
+
+@transaction.atomic
+def application_accept(
+    *,
+    actor: Any,
+    application: Application,
+    contract_number: str,
+    fee: Any,
+    signed_on: date,
+    engineer: Any = None,
+    terms_version: str = "",
+    review_notes: str = "",
+    evaluation_required: bool = True,
+) -> Application:
+    """Application review passed: conclude the contract and hand over to an engineer."""
+    application = lock(Application, application.pk)
+    require_role(actor, Role.MARKET)
+    APPLICATION_FLOW.check(application, "accept")
+    errors = {}
+    try:
+        fee_value = Decimal(str(fee))
+        if fee_value < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["fee"] = _("Enter the fee as a positive amount.")
+        fee_value = Decimal(0)
+    contract_number = (contract_number or "").strip()
+    if not contract_number:
+        errors["contract_number"] = _("Enter the contract number.")
+    elif Contract.objects.filter(number=contract_number).exists():
+        errors["contract_number"] = _("Contract number %(number)s is already used.") % {"number": contract_number}
+    if signed_on is None or signed_on > timezone.localdate():
+        errors["signed_on"] = _("The contract cannot be signed in the future.")
+    if engineer is not None and not engineer.has_role(Role.ENGINEER):
+        errors["engineer"] = _("%(user)s is not a certification engineer.") % {"user": engineer}
+    if application.kind == Application.Kind.INITIAL and not evaluation_required:
+        errors["evaluation_required"] = _("An initial certification always needs an evaluation.")
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), details={"fields": errors})
+    Contract.objects.create(
+        application=application,
+        number=contract_number,
+        fee=fee_value,
+        signed_on=signed_on,
+        terms_version=terms_version,
+        review_notes=review_notes,
+        created_by=actor,
+    )
+    application.accepted_at = timezone.now()
+    application.engineer = engineer
+    application.evaluation_required = evaluation_required
+    application.stage_due = _due("evaluation_days")
+    return APPLICATION_FLOW.apply(
+        application,
+        "accept",
+        actor=actor,
+        after={
+            "contract": contract_number,
+            "fee": str(fee_value),
+            "engineer": getattr(engineer, "username", None),
+            "evaluation_required": evaluation_required,
+        },
+        update_fields=["accepted_at", "engineer", "evaluation_required", "stage_due"],
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, actor: Any, application: Application, reason: str = "") -> Application:
+    """The client may withdraw at any stage before the decision; market staff do it on the client's word."""
+    application = lock(Application, application.pk)
+    _require_client_or_market(actor, application.organisation_id)
+    application.stage_due = None
+    return APPLICATION_FLOW.apply(
+        application, "withdraw", actor=actor, reason=(reason or "").strip(), update_fields=["stage_due"]
+    )

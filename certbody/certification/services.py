@@ -1,0 +1,691 @@
+"""Evaluation (7.4), review (7.5), decision (7.6) and surveillance (7.9)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certbody.applications.models import APPLICATION_FLOW, Application, CertificationUnit
+from certbody.core.audit import audit_record
+from certbody.core.config import get_setting
+from certbody.core.errors import InvalidInput, NotAllowed
+from certbody.core.numbering import render_number
+from certbody.core.permissions import require, require_role
+from certbody.core.roles import Role
+from certbody.core.workflow import lock
+from certbody.labs.models import Lab
+
+from .models import (
+    FINDING_FLOW,
+    INSPECTION_FLOW,
+    SURVEILLANCE_FLOW,
+    TEST_ORDER_FLOW,
+    Decision,
+    Finding,
+    Inspection,
+    InspectionMember,
+    Involvement,
+    Result,
+    Surveillance,
+    TechnicalReview,
+    TestOrder,
+)
+from .permissions import can_act_for_lab, can_manage_case, ensure_independent, is_team_member
+
+TEST_ORDER_NUMBER_TEMPLATE = "TO{year}{seq:06d}"
+
+
+# --- cases: an application under evaluation or a surveillance in progress ---------------
+
+
+def _lock_case(case):
+    return lock(type(case), case.pk)
+
+
+def _case_kwargs(case) -> dict[str, Any]:
+    return {"application": case} if isinstance(case, Application) else {"surveillance": case}
+
+
+def _subject(case):
+    return case if isinstance(case, Application) else case.certificate
+
+
+def _require_case_open_for_evaluation(case) -> None:
+    if isinstance(case, Application):
+        ok = case.status == Application.Status.EVALUATION
+    else:
+        ok = case.status == Surveillance.Status.IN_PROGRESS
+    if not ok:
+        raise InvalidInput(
+            _("%(case)s is not being evaluated now (status: %(status)s).")
+            % {"case": case, "status": case.get_status_display()},
+            code="case_not_in_evaluation",
+        )
+
+
+def _require_case_engineer(actor: Any, case) -> None:
+    require(
+        can_manage_case(actor, case),
+        _("Only the certification engineer assigned to %(case)s may do this.") % {"case": case},
+    )
+
+
+def _involve(case, user, part: str) -> None:
+    Involvement.objects.get_or_create(user=user, part=part, **_case_kwargs(case))
+
+
+def _check_date(value: date | None, field: str, label: str, *, not_before: date | None = None) -> date:
+    today = timezone.localdate()
+    if value is None:
+        raise InvalidInput(_("Enter the %(what)s.") % {"what": label}, details={"field": field})
+    if value > today:
+        raise InvalidInput(_("The %(what)s cannot be in the future.") % {"what": label}, details={"field": field})
+    if not_before and value < not_before:
+        raise InvalidInput(
+            _("The %(what)s cannot be before %(date)s.") % {"what": label, "date": not_before.isoformat()},
+            details={"field": field},
+        )
+    return value
+
+
+# --- evaluation of an application -----------------------------------------------------------
+
+
+@transaction.atomic
+def evaluation_start(*, actor: Any, application: Application, engineer: Any = None) -> Application:
+    """The engineer takes the accepted application and starts planning its evaluation."""
+    application = lock(Application, application.pk)
+    require_role(actor, Role.ENGINEER, Role.MARKET)
+    engineer = engineer or application.engineer or actor
+    if not engineer.has_role(Role.ENGINEER):
+        raise InvalidInput(_("%(user)s is not a certification engineer.") % {"user": engineer})
+    if actor.pk != engineer.pk and not actor.has_role(Role.MARKET):
+        raise NotAllowed(_("Only market staff may assign the evaluation to another engineer."))
+    before_engineer = getattr(application.engineer, "username", None)
+    application.engineer = engineer
+    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))
+    APPLICATION_FLOW.apply(
+        application,
+        "start_evaluation",
+        actor=actor,
+        before={"engineer": before_engineer},
+        after={"engineer": engineer.username},
+        update_fields=["engineer", "stage_due"],
+    )
+    _involve(application, engineer, Involvement.Part.ENGINEER)
+    return application
+
+
+@transaction.atomic
+def test_order_create(
+    *,
+    actor: Any,
+    case: Application | Surveillance,
+    lab: Lab,
+    purpose: str = TestOrder.Purpose.TYPE_TEST,
+    unit: CertificationUnit | None = None,
+    sample_description: str = "",
+) -> TestOrder:
+    case = _lock_case(case)
+    _require_case_engineer(actor, case)
+    _require_case_open_for_evaluation(case)
+    if not lab.is_active or not lab.is_partner:
+        raise InvalidInput(_("%(lab)s is not an active partner laboratory.") % {"lab": lab}, details={"field": "lab"})
+    if purpose not in TestOrder.Purpose.values:
+        raise InvalidInput(_("Unknown test purpose."), details={"field": "purpose"})
+    if isinstance(case, Application):
+        if purpose != TestOrder.Purpose.TYPE_TEST:
+            raise InvalidInput(_("Before certification only type tests are ordered."), details={"field": "purpose"})
+        if unit is not None and unit.application_id != case.pk:
+            raise InvalidInput(_("The unit is not part of this application."), details={"field": "unit"})
+    elif purpose == TestOrder.Purpose.TYPE_TEST:
+        raise InvalidInput(_("A surveillance orders sampling tests, not type tests."), details={"field": "purpose"})
+    order = TestOrder.objects.create(
+        number=render_number(TEST_ORDER_NUMBER_TEMPLATE, on=timezone.localdate()),
+        lab=lab,
+        purpose=purpose,
+        unit=unit,
+        sample_description=sample_description.strip(),
+        ordered_on=timezone.localdate(),
+        created_by=actor,
+        **_case_kwargs(case),
+    )
+    audit_record(
+        actor=actor,
+        action="testorder.create",
+        obj=order,
+        after={"status": order.status, "lab": lab.name, "purpose": purpose, "unit": getattr(unit, "pk", None)},
+        subject=_subject(case),
+    )
+    return order
+
+
+@transaction.atomic
+def test_order_send_sample(*, actor: Any, order: TestOrder, sent_on: date) -> TestOrder:
+    order = lock(TestOrder, order.pk)
+    _require_case_engineer(actor, order.case)
+    TEST_ORDER_FLOW.check(order, "send_sample")
+    order.sample_sent_on = _check_date(sent_on, "sent_on", _("date the sample was sent"), not_before=order.ordered_on)
+    return TEST_ORDER_FLOW.apply(
+        order,
+        "send_sample",
+        actor=actor,
+        after={"sample_sent_on": order.sample_sent_on},
+        update_fields=["sample_sent_on"],
+        subject=_subject(order.case),
+    )
+
+
+@transaction.atomic
+def test_order_receive_sample(*, actor: Any, order: TestOrder, received_on: date) -> TestOrder:
+    order = lock(TestOrder, order.pk)
+    require(can_act_for_lab(actor, order), _("Only the laboratory or the case engineer may record this."))
+    TEST_ORDER_FLOW.check(order, "receive_sample")
+    order.sample_received_on = _check_date(
+        received_on,
+        "received_on",
+        _("date the sample was received"),
+        not_before=order.sample_sent_on or order.ordered_on,
+    )
+    return TEST_ORDER_FLOW.apply(
+        order,
+        "receive_sample",
+        actor=actor,
+        after={"sample_received_on": order.sample_received_on},
+        update_fields=["sample_received_on"],
+        subject=_subject(order.case),
+    )
+
+
+@transaction.atomic
+def test_order_report(
+    *,
+    actor: Any,
+    order: TestOrder,
+    report_number: str,
+    issued_on: date,
+    result: str,
+    report_file: Any,
+) -> TestOrder:
+    """The lab issues its test report; the report file is required and fingerprinted."""
+    order = lock(TestOrder, order.pk)
+    require(can_act_for_lab(actor, order), _("Only the laboratory or the case engineer may record this."))
+    TEST_ORDER_FLOW.check(order, "report")
+    errors = {}
+    if not (report_number or "").strip():
+        errors["report_number"] = _("Enter the report number.")
+    if result not in Result.values:
+        errors["result"] = _("Choose the test result: pass or fail.")
+    if report_file is None:
+        errors["report_file"] = _("Attach the test report.")
+    if errors:
+        raise InvalidInput(" ".join(str(e) for e in errors.values()), details={"fields": errors})
+    order.report_issued_on = _check_date(
+        issued_on, "issued_on", _("report date"), not_before=order.sample_received_on
+    )
+    from certbody.core.uploads import check_document
+
+    content = check_document(report_file)
+    order.report_number = report_number.strip()
+    order.result = result
+    order.report_sha256 = hashlib.sha256(content).hexdigest()
+    order.report_file.save(f"{order.number}.pdf", report_file, save=False)
+    return TEST_ORDER_FLOW.apply(
+        order,
+        "report",
+        actor=actor,
+        after={
+            "report_number": order.report_number,
+            "report_issued_on": order.report_issued_on,
+            "result": result,
+            "report_sha256": order.report_sha256,
+        },
+        update_fields=["report_issued_on", "report_number", "result", "report_sha256", "report_file"],
+        subject=_subject(order.case),
+    )
+
+
+@transaction.atomic
+def test_order_cancel(*, actor: Any, order: TestOrder, reason: str) -> TestOrder:
+    order = lock(TestOrder, order.pk)
+    _require_case_engineer(actor, order.case)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Give the reason for cancelling."), details={"field": "reason"})
+    return TEST_ORDER_FLOW.apply(order, "cancel", actor=actor, reason=reason.strip(), subject=_subject(order.case))
+
+
+@transaction.atomic
+def inspection_plan(
+    *,
+    actor: Any,
+    case: Application | Surveillance,
+    planned_on: date,
+    leader: Any,
+    members: list[Any] | None = None,
+    site: Any = None,
+) -> Inspection:
+    case = _lock_case(case)
+    _require_case_engineer(actor, case)
+    _require_case_open_for_evaluation(case)
+    members = [m for m in (members or []) if m.pk != leader.pk]
+    team = [leader, *members]
+    not_inspectors = [str(u) for u in team if not u.has_role(Role.INSPECTOR)]
+    if not_inspectors:
+        raise InvalidInput(
+            _("Not inspectors: %(names)s.") % {"names": "、".join(not_inspectors)}, details={"field": "members"}
+        )
+    if planned_on is None:
+        raise InvalidInput(_("Enter the planned date."), details={"field": "planned_on"})
+    kind = Inspection.Kind.INITIAL if isinstance(case, Application) else Inspection.Kind.FOLLOW_UP
+    inspection = Inspection.objects.create(
+        kind=kind, planned_on=planned_on, site=site, created_by=actor, **_case_kwargs(case)
+    )
+    InspectionMember.objects.create(inspection=inspection, user=leader, role=InspectionMember.Role.LEADER)
+    for member in members:
+        InspectionMember.objects.create(inspection=inspection, user=member, role=InspectionMember.Role.MEMBER)
+    _involve(case, leader, Involvement.Part.TEAM_LEADER)
+    for member in members:
+        _involve(case, member, Involvement.Part.INSPECTOR)
+    audit_record(
+        actor=actor,
+        action="inspection.plan",
+        obj=inspection,
+        after={
+            "status": inspection.status,
+            "kind": kind,
+            "planned_on": planned_on,
+            "leader": leader.username,
+            "members": [m.username for m in members],
+        },
+        subject=_subject(case),
+    )
+    return inspection
+
+
+@transaction.atomic
+def finding_add(*, actor: Any, inspection: Inspection, severity: str, description: str, clause: str = "") -> Finding:
+    inspection = lock(Inspection, inspection.pk)
+    require(is_team_member(actor, inspection), _("Only members of the inspection team may record findings."))
+    if inspection.status != Inspection.Status.PLANNED:
+        raise InvalidInput(_("Findings can only be added before the inspection is completed."))
+    if severity not in Finding.Severity.values:
+        raise InvalidInput(_("Choose the kind of finding."), details={"field": "severity"})
+    if not (description or "").strip():
+        raise InvalidInput(_("Describe the finding."), details={"field": "description"})
+    finding = Finding.objects.create(
+        inspection=inspection,
+        severity=severity,
+        description=description.strip(),
+        clause=clause.strip(),
+        created_by=actor,
+        status=Finding.Status.CLOSED if severity == Finding.Severity.OBSERVATION else Finding.Status.OPEN,
+    )
+    audit_record(
+        actor=actor,
+        action="finding.add",
+        obj=finding,
+        after={"severity": severity, "clause": finding.clause, "description": finding.description, "status": finding.status},
+        subject=_subject(inspection.case),
+    )
+    return finding
+
+
+@transaction.atomic
+def finding_close(*, actor: Any, finding: Finding, corrective_action: str) -> Finding:
+    """The team leader verifies the client's corrective action and closes the nonconformity."""
+    finding = lock(Finding, finding.pk)
+    inspection = finding.inspection
+    require(
+        is_team_member(actor, inspection, leader=True) or can_manage_case(actor, inspection.case),
+        _("Only the team leader or the case engineer may close a nonconformity."),
+    )
+    if not (corrective_action or "").strip():
+        raise InvalidInput(_("Describe the corrective action that was verified."), details={"field": "corrective_action"})
+    finding.corrective_action = corrective_action.strip()
+    finding.closed_by = actor
+    finding.closed_at = timezone.now()
+    return FINDING_FLOW.apply(
+        finding,
+        "close",
+        actor=actor,
+        after={"corrective_action": finding.corrective_action},
+        update_fields=["corrective_action", "closed_by", "closed_at"],
+        subject=_subject(inspection.case),
+    )
+
+
+@transaction.atomic
+def inspection_complete(
+    *, actor: Any, inspection: Inspection, conclusion: str, completed_on: date, summary: str = ""
+) -> Inspection:
+    inspection = lock(Inspection, inspection.pk)
+    require(is_team_member(actor, inspection, leader=True), _("Only the team leader may complete the inspection."))
+    INSPECTION_FLOW.check(inspection, "complete")
+    if conclusion not in Result.values:
+        raise InvalidInput(_("Choose the conclusion: pass or fail."), details={"field": "conclusion"})
+    if conclusion == Result.PASS and inspection.findings.filter(
+        severity=Finding.Severity.MAJOR, status=Finding.Status.OPEN
+    ).exists():
+        raise InvalidInput(_("An inspection with an open major nonconformity cannot conclude 'pass'."))
+    inspection.completed_on = _check_date(completed_on, "completed_on", _("completion date"))
+    inspection.conclusion = conclusion
+    inspection.summary = (summary or "").strip()
+    return INSPECTION_FLOW.apply(
+        inspection,
+        "complete",
+        actor=actor,
+        after={"conclusion": conclusion, "completed_on": inspection.completed_on},
+        update_fields=["completed_on", "conclusion", "summary"],
+        subject=_subject(inspection.case),
+    )
+
+
+@transaction.atomic
+def inspection_cancel(*, actor: Any, inspection: Inspection, reason: str) -> Inspection:
+    inspection = lock(Inspection, inspection.pk)
+    _require_case_engineer(actor, inspection.case)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Give the reason for cancelling."), details={"field": "reason"})
+    return INSPECTION_FLOW.apply(
+        inspection, "cancel", actor=actor, reason=reason.strip(), subject=_subject(inspection.case)
+    )
+
+
+def evaluation_gaps(case) -> list[str]:
+    """What still stands between the case and its review; empty when the evaluation is complete."""
+    gaps: list[str] = []
+    kwargs = _case_kwargs(case)
+    open_orders = TestOrder.objects.filter(**kwargs).exclude(
+        status__in=[TestOrder.Status.REPORTED, TestOrder.Status.CANCELLED]
+    )
+    for order in open_orders:
+        gaps.append(_("Test order %(number)s has no report yet.") % {"number": order.number})
+    for inspection in Inspection.objects.filter(status=Inspection.Status.PLANNED, **kwargs):
+        gaps.append(_("Inspection of %(date)s is not completed.") % {"date": inspection.planned_on.isoformat()})
+    if isinstance(case, Application):
+        if case.evaluation_required and case.scheme.type_testing:
+            for unit in case.units.all():
+                if not unit.test_orders.filter(status=TestOrder.Status.REPORTED).exists():
+                    gaps.append(_("Unit %(unit)s has no type test report.") % {"unit": unit})
+        if (
+            case.evaluation_required
+            and case.scheme.initial_inspection
+            and case.kind == Application.Kind.INITIAL
+            and not case.inspections.filter(status=Inspection.Status.COMPLETED).exists()
+        ):
+            gaps.append(_("The scheme requires an initial factory inspection."))
+    return gaps
+
+
+def grant_blockers(case) -> list[str]:
+    """Results that forbid a positive decision: failed tests and open nonconformities."""
+    blockers: list[str] = []
+    kwargs = _case_kwargs(case)
+    for order in TestOrder.objects.filter(status=TestOrder.Status.REPORTED, result=Result.FAIL, **kwargs):
+        blockers.append(_("Test report %(report)s failed.") % {"report": order.report_number})
+    for inspection in Inspection.objects.filter(status=Inspection.Status.COMPLETED, conclusion=Result.FAIL, **kwargs):
+        blockers.append(_("The inspection of %(date)s failed.") % {"date": inspection.planned_on.isoformat()})
+    open_ncs = Finding.objects.filter(
+        inspection__in=Inspection.objects.filter(**kwargs),
+        status=Finding.Status.OPEN,
+    ).exclude(severity=Finding.Severity.OBSERVATION)
+    for finding in open_ncs:
+        blockers.append(_("Nonconformity not closed: %(finding)s") % {"finding": finding.description[:60]})
+    return blockers
+
+
+@transaction.atomic
+def evaluation_complete(*, actor: Any, application: Application) -> Application:
+    application = lock(Application, application.pk)
+    _require_case_engineer(actor, application)
+    APPLICATION_FLOW.check(application, "complete_evaluation")
+    gaps = evaluation_gaps(application)
+    if gaps:
+        raise InvalidInput(" ".join(gaps), code="evaluation_incomplete", details={"gaps": gaps})
+    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("review_days")))
+    return APPLICATION_FLOW.apply(application, "complete_evaluation", actor=actor, update_fields=["stage_due"])
+
+
+@transaction.atomic
+def reviewer_assign(*, actor: Any, application: Application, reviewer: Any) -> Application:
+    application = lock(Application, application.pk)
+    require(
+        can_manage_case(actor, application) or actor.has_role(Role.MANAGEMENT, Role.QUALITY),
+        _("Only the case engineer or management may assign the reviewer."),
+    )
+    if application.status not in (Application.Status.EVALUATION, Application.Status.REVIEW):
+        raise InvalidInput(_("A reviewer is assigned during evaluation or review."))
+    if not reviewer.has_role(Role.REVIEWER):
+        raise InvalidInput(_("%(user)s is not a technical reviewer.") % {"user": reviewer}, details={"field": "reviewer"})
+    ensure_independent(reviewer, application=application, step=_("review it"))
+    before = getattr(application.reviewer, "username", None)
+    application.reviewer = reviewer
+    application.save(update_fields=["reviewer", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="application.assign_reviewer",
+        obj=application,
+        before={"reviewer": before},
+        after={"reviewer": reviewer.username},
+    )
+    return application
+
+
+@transaction.atomic
+def review_complete(*, actor: Any, application: Application, recommendation: str, comments: str = "") -> TechnicalReview:
+    application = lock(Application, application.pk)
+    require_role(actor, Role.REVIEWER)
+    APPLICATION_FLOW.check(application, "review")
+    require(
+        application.reviewer_id in (None, actor.pk),
+        _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
+    )
+    ensure_independent(actor, application=application, step=_("review it"))
+    if recommendation not in TechnicalReview.Recommendation.values:
+        raise InvalidInput(_("Choose a recommendation."), details={"field": "recommendation"})
+    if recommendation == TechnicalReview.Recommendation.REFUSE and not (comments or "").strip():
+        raise InvalidInput(_("Explain a recommendation to refuse."), details={"field": "comments"})
+    review = TechnicalReview.objects.create(
+        application=application,
+        reviewer=actor,
+        recommendation=recommendation,
+        comments=(comments or "").strip(),
+        completed_at=timezone.now(),
+    )
+    application.reviewer = actor
+    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("decision_days")))
+    APPLICATION_FLOW.apply(
+        application,
+        "review",
+        actor=actor,
+        reason=review.comments,
+        after={"recommendation": recommendation},
+        update_fields=["reviewer", "stage_due"],
+    )
+    return review
+
+
+@transaction.atomic
+def evaluation_reopen(*, actor: Any, application: Application, reason: str) -> Application:
+    """Review or decision finds the file incomplete: back to the engineer."""
+    application = lock(Application, application.pk)
+    require_role(actor, Role.REVIEWER, Role.DECIDER)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say what the evaluation must still do."), details={"field": "reason"})
+    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))
+    return APPLICATION_FLOW.apply(
+        application, "reopen_evaluation", actor=actor, reason=reason.strip(), update_fields=["stage_due"]
+    )
+
+
+@transaction.atomic
+def decision_make(
+    *, actor: Any, application: Application, outcome: str, reason: str = "", issued_on: date | None = None
+) -> Decision:
+    """Grant or refuse. A grant issues the certificate (or its new version) in the same transaction."""
+    from certbody.certificates.services import certificate_issue_for_decision
+
+    application = lock(Application, application.pk)
+    require_role(actor, Role.DECIDER)
+    APPLICATION_FLOW.check(application, "grant" if outcome == Decision.Outcome.GRANT else "refuse")
+    ensure_independent(actor, application=application, step=_("decide it"))
+    if outcome not in Decision.Outcome.values:
+        raise InvalidInput(_("Choose the decision: grant or refuse."), details={"field": "outcome"})
+    reason = (reason or "").strip()
+    latest_review = application.reviews.order_by("-completed_at").first()
+    if latest_review is None:
+        raise InvalidInput(_("The application has not been reviewed."))
+    if outcome == Decision.Outcome.REFUSE and not reason:
+        raise InvalidInput(_("Give the reason for refusing."), details={"field": "reason"})
+    if outcome == Decision.Outcome.GRANT:
+        blockers = grant_blockers(application)
+        if blockers:
+            raise InvalidInput(" ".join(blockers), code="grant_blocked", details={"blockers": blockers})
+        if latest_review.recommendation != outcome and not reason:
+            raise InvalidInput(
+                _("The decision differs from the reviewer's recommendation: give the reason."),
+                details={"field": "reason"},
+            )
+    decided_at = timezone.now()
+    decision = Decision.objects.create(
+        application=application, decider=actor, outcome=outcome, reason=reason, decided_at=decided_at
+    )
+    application.stage_due = None
+    APPLICATION_FLOW.apply(
+        application,
+        "grant" if outcome == Decision.Outcome.GRANT else "refuse",
+        actor=actor,
+        reason=reason,
+        after={"decision": decision.pk},
+        update_fields=["stage_due"],
+    )
+    if outcome == Decision.Outcome.GRANT:
+        certificate_issue_for_decision(
+            actor=actor, decision=decision, issued_on=issued_on or timezone.localdate(decided_at)
+        )
+    return decision
+
+
+# --- surveillance ---------------------------------------------------------------------------
+
+
+def surveillance_plan_next(*, actor: Any, certificate: Any, after: date) -> Surveillance | None:
+    """Plan the surveillance one scheme interval after `after`; none at or past the expiry.
+
+    Called inside the transaction that issues a certificate or closes a surveillance.
+    """
+    due_on = after + relativedelta(months=certificate.scheme.surveillance_interval_months)
+    if due_on >= certificate.expires_on:
+        return None
+    last_no = certificate.surveillances.order_by("-sequence_no").values_list("sequence_no", flat=True).first()
+    surveillance = Surveillance.objects.create(
+        certificate=certificate,
+        sequence_no=(last_no or 0) + 1,
+        due_on=due_on,
+        methods=list(certificate.scheme.surveillance_methods),
+    )
+    audit_record(
+        actor=actor,
+        action="surveillance.plan",
+        obj=surveillance,
+        after={"status": surveillance.status, "due_on": due_on, "methods": surveillance.methods},
+        subject=certificate,
+    )
+    return surveillance
+
+
+@transaction.atomic
+def surveillance_start(*, actor: Any, surveillance: Surveillance, engineer: Any = None) -> Surveillance:
+    surveillance = lock(Surveillance, surveillance.pk)
+    require_role(actor, Role.ENGINEER, Role.MARKET)
+    engineer = engineer or actor
+    if not engineer.has_role(Role.ENGINEER):
+        raise InvalidInput(_("%(user)s is not a certification engineer.") % {"user": engineer})
+    if actor.pk != engineer.pk and not actor.has_role(Role.MARKET):
+        raise NotAllowed(_("Only market staff may assign the surveillance to another engineer."))
+    from certbody.certificates.models import Certificate
+
+    if surveillance.certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
+        raise InvalidInput(_("The certificate has ended; there is nothing to survey."))
+    surveillance.engineer = engineer
+    surveillance.started_on = timezone.localdate()
+    SURVEILLANCE_FLOW.apply(
+        surveillance,
+        "start",
+        actor=actor,
+        after={"engineer": engineer.username},
+        update_fields=["engineer", "started_on"],
+        subject=surveillance.certificate,
+    )
+    _involve(surveillance, engineer, Involvement.Part.ENGINEER)
+    return surveillance
+
+
+@transaction.atomic
+def surveillance_complete(*, actor: Any, surveillance: Surveillance, outcome: str, reason: str = "") -> Surveillance:
+    """Decide the outcome: maintain, suspend or withdraw. Decided by someone not involved."""
+    from certbody.certificates.models import SuspensionReason, WithdrawalReason
+    from certbody.certificates.services import certificate_suspend, certificate_withdraw
+
+    surveillance = lock(Surveillance, surveillance.pk)
+    require_role(actor, Role.DECIDER)
+    SURVEILLANCE_FLOW.check(surveillance, "complete")
+    ensure_independent(actor, surveillance=surveillance, step=_("decide its outcome"))
+    if outcome not in Surveillance.Outcome.values:
+        raise InvalidInput(_("Choose the outcome."), details={"field": "outcome"})
+    gaps = evaluation_gaps(surveillance)
+    if gaps:
+        raise InvalidInput(" ".join(gaps), code="evaluation_incomplete", details={"gaps": gaps})
+    if not surveillance.test_orders.exists() and not surveillance.inspections.exists():
+        raise InvalidInput(_("The surveillance has no inspection or sampling test yet."), code="evaluation_incomplete")
+    reason = (reason or "").strip()
+    if outcome == Surveillance.Outcome.KEEP:
+        blockers = grant_blockers(surveillance)
+        if blockers:
+            raise InvalidInput(" ".join(blockers), code="keep_blocked", details={"blockers": blockers})
+    elif not reason:
+        raise InvalidInput(_("Give the reason."), details={"field": "reason"})
+    surveillance.outcome = outcome
+    surveillance.outcome_reason = reason
+    surveillance.decided_by = actor
+    surveillance.completed_at = timezone.now()
+    SURVEILLANCE_FLOW.apply(
+        surveillance,
+        "complete",
+        actor=actor,
+        reason=reason,
+        after={"outcome": outcome},
+        update_fields=["outcome", "outcome_reason", "decided_by", "completed_at"],
+        subject=surveillance.certificate,
+    )
+    certificate = surveillance.certificate
+    if outcome == Surveillance.Outcome.SUSPEND:
+        certificate_suspend(
+            actor=actor,
+            certificate=certificate,
+            reason_code=SuspensionReason.SURVEILLANCE_FAILED,
+            reason=reason,
+            until=timezone.localdate() + timedelta(days=certificate.scheme.max_suspension_days),
+        )
+    elif outcome == Surveillance.Outcome.WITHDRAW:
+        certificate_withdraw(
+            actor=actor, certificate=certificate, reason_code=WithdrawalReason.SURVEILLANCE_FAILED, reason=reason
+        )
+    certificate.refresh_from_db()
+    if outcome != Surveillance.Outcome.WITHDRAW:
+        surveillance_plan_next(actor=actor, certificate=certificate, after=surveillance.due_on)
+    return surveillance
+
+
+def surveillance_cancel_open(*, actor: Any, certificate: Any, reason: str) -> None:
+    """A certificate that ends needs no more surveillance. Runs in the ending transaction."""
+    for surveillance in certificate.surveillances.select_for_update().filter(
+        status__in=[Surveillance.Status.PLANNED, Surveillance.Status.IN_PROGRESS]
+    ):
+        SURVEILLANCE_FLOW.apply(surveillance, "cancel", actor=actor, reason=reason, subject=certificate)

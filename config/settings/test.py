@@ -1,0 +1,20 @@
+"""Test settings: fast hasher, in-memory mail, eager jobs unless a test says otherwise."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = tempfile.mkdtemp(prefix="certbody-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if not os.environ.get("DATABASE_URL"):
+    DATABASES["default"]["NAME"] = os.environ.get("SQLITE_TEST_PATH", ":memory:")  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": None}  # noqa: F405

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("certbody.api.urls")),
+    path("accounts/", include("certbody.accounts.urls")),
+    path("applications/", include("certbody.applications.urls")),
+    path("certificates/", include("certbody.certificates.urls")),
+    path("evaluation/", include("certbody.certification.urls")),
+    path("catalogue/", include("certbody.schemes.urls")),
+    path("", include("certbody.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

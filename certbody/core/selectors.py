@@ -126,6 +126,17 @@ def work_queue(user: Any) -> list[Task]:
     if has_role(user, Role.DECIDER):
         for app in apps.filter(status=S.DECISION)[:LIMIT]:
             tasks.append(_app_task(app, _("Certification decision")))
+        for s in Surveillance.objects.select_related("certificate").filter(status=Surveillance.Status.IN_PROGRESS)[:LIMIT]:
+            tasks.append(
+                Task(
+                    kind="surveillance",
+                    title=_("Decide the surveillance outcome"),
+                    subject=f"{s.certificate.number} · {s.certificate.holder_name}",
+                    url=reverse("certification:surveillance_detail", args=[s.pk]),
+                    due=s.due_on,
+                    status=s.get_status_display(),
+                )
+            )
     if has_role(user, Role.DECIDER, Role.QUALITY):
         for case in NonconformityCase.objects.select_related("certificate").filter(status=NonconformityCase.Status.OPEN)[:LIMIT]:
             tasks.append(

@@ -1,0 +1,49 @@
+# certbody: `make run` serves the demo, `make test` runs the tests. Needs only Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install messages lint format serve-prod bench clean
+
+$(STAMP): requirements/dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
+		{ echo "certbody needs Python 3.11 (found: $$($(PYTHON) --version 2>&1)). Install python3.11 and retry."; exit 1; }
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "Python's venv module is missing: install python3.11-venv."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	$(BIN)/python scripts/compile_messages.py
+
+run: messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: messages
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Production-style serving (workers = cores); set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL in the environment.
+serve-prod: messages
+	DJANGO_SETTINGS_MODULE=config.settings.prod $(BIN)/python manage.py collectstatic --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.prod $(BIN)/gunicorn config.wsgi -w $$(nproc) -b $(HOST):$(PORT)
+
+clean:
+	rm -rf $(VENV) var

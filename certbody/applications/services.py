@@ -61,9 +61,6 @@ def application_create(
         raise InvalidInput(_("Give the application a title."), details={"field": "title"})
     if not scheme.is_active:
         raise InvalidInput(_("The scheme %(scheme)s is not open for applications.") % {"scheme": scheme.code})
-    rule = scheme.current_rule()
-    if rule is None:
-        raise InvalidInput(_("The scheme %(scheme)s has no current implementation rules.") % {"scheme": scheme.code})
     if kind not in Application.Kind.values:
         raise InvalidInput(_("Unknown kind of application."))
     if kind == Application.Kind.INITIAL:
@@ -75,6 +72,9 @@ def application_create(
             raise InvalidInput(_("Choose the certificate this application changes."), details={"field": "certificate"})
         ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
         scheme = certificate.scheme
+    rule = scheme.current_rule()
+    if rule is None:
+        raise InvalidInput(_("The scheme %(scheme)s has no current implementation rules.") % {"scheme": scheme.code})
     application = Application.objects.create(
         number=render_number(APPLICATION_NUMBER_TEMPLATE, on=timezone.localdate()),
         kind=kind,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .errors import IllegalTransition
-from .models import StatusChange
+from .models import AuditChainHead, StatusChange
 
 M = TypeVar("M", bound=models.Model)
 
@@ -110,7 +110,14 @@ class Workflow:
 
 
 def lock(model: type[M], pk: Any) -> M:
-    """Fetch a row for update: the guard is checked against the state nobody else can change."""
+    """Fetch a row for update: the guard is checked against the state nobody else can change.
+
+    The audit chain head is locked first. Every state-changing transaction takes it
+    anyway when it writes its audit event; taking it before any other row lock gives
+    all writers one lock order, so a step that touches several entities (a surveillance
+    that suspends a certificate) cannot deadlock with one that touches them in turn.
+    """
+    AuditChainHead.objects.select_for_update().filter(id=1).first()
     return model.objects.select_for_update().get(pk=pk)
 
 

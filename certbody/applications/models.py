@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certbody.core.workflow import T, Workflow
 
@@ -29,7 +30,7 @@ class Application(models.Model):
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
         REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("application", "Withdrawn")
 
     OPEN = (
         Status.DRAFT,
@@ -117,7 +118,7 @@ APPLICATION_FLOW = Workflow(
         T("reopen_evaluation", [S.REVIEW, S.DECISION], S.EVALUATION, _("send back to evaluation")),
         T("grant", [S.DECISION], S.GRANTED, _("grant")),
         T("refuse", [S.DECISION], S.REFUSED, _("refuse")),
-        T("withdraw", OPEN_STEPS, S.WITHDRAWN, _("withdraw")),
+        T("withdraw", OPEN_STEPS, S.WITHDRAWN, pgettext_lazy("application", "withdraw")),
     ],
 )
 

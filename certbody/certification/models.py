@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certbody.core.workflow import T, Workflow
 
@@ -61,7 +62,7 @@ class TestOrder(models.Model):
         SAMPLE_SENT = "sample_sent", _("Sample sent")
         SAMPLE_RECEIVED = "sample_received", _("Sample received")
         REPORTED = "reported", _("Report issued")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     application = models.ForeignKey(
@@ -119,7 +120,7 @@ TEST_ORDER_FLOW = Workflow(
         T("send_sample", [TO.ORDERED], TO.SAMPLE_SENT, _("record the sample as sent")),
         T("receive_sample", [TO.ORDERED, TO.SAMPLE_SENT], TO.SAMPLE_RECEIVED, _("record the sample as received")),
         T("report", [TO.SAMPLE_RECEIVED], TO.REPORTED, _("issue the test report")),
-        T("cancel", [TO.ORDERED, TO.SAMPLE_SENT, TO.SAMPLE_RECEIVED], TO.CANCELLED, _("cancel")),
+        T("cancel", [TO.ORDERED, TO.SAMPLE_SENT, TO.SAMPLE_RECEIVED], TO.CANCELLED, pgettext_lazy("task", "cancel")),
     ],
 )
 
@@ -134,7 +135,7 @@ class Inspection(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
 
     application = models.ForeignKey(
         "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="inspections"
@@ -177,7 +178,7 @@ INSPECTION_FLOW = Workflow(
     IN,
     [
         T("complete", [IN.PLANNED], IN.COMPLETED, _("complete the inspection")),
-        T("cancel", [IN.PLANNED], IN.CANCELLED, _("cancel")),
+        T("cancel", [IN.PLANNED], IN.CANCELLED, pgettext_lazy("task", "cancel")),
     ],
 )
 
@@ -298,7 +299,7 @@ class Surveillance(models.Model):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
         COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("task", "Cancelled")
 
     class Outcome(models.TextChoices):
         KEEP = "keep", _("Maintain the certificate")
@@ -343,6 +344,6 @@ SURVEILLANCE_FLOW = Workflow(
     [
         T("start", [SV.PLANNED], SV.IN_PROGRESS, _("start the surveillance")),
         T("complete", [SV.IN_PROGRESS], SV.COMPLETED, _("decide the surveillance outcome")),
-        T("cancel", [SV.PLANNED, SV.IN_PROGRESS], SV.CANCELLED, _("cancel")),
+        T("cancel", [SV.PLANNED, SV.IN_PROGRESS], SV.CANCELLED, pgettext_lazy("task", "cancel")),
     ],
 )

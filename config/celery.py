@@ -1,9 +1,19 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("certbody")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Times are in CELERY_TIMEZONE (settings: TIME_ZONE, Asia/Shanghai).
+app.conf.beat_schedule = {
+    "certificates-run-daily": {
+        # Expire certificates past their date; withdraw those whose suspension ran out.
+        "task": "certbody.certificates.run_daily",
+        "schedule": crontab(hour=1, minute=0),
+    },
+}

@@ -302,12 +302,15 @@ def certificate_restore(*, actor: Any, certificate: Certificate, reason: str) ->
     )
 
 
-def _end(certificate: Certificate, transition: str, *, actor: Any, reason_code: str, reason: str) -> Certificate:
+def _end(
+    certificate: Certificate, transition: str, *, actor: Any, reason_code: str, reason: str, on: date | None = None
+) -> Certificate:
     from certbody.certification.services import surveillance_cancel_open
 
     certificate.status_reason_code = reason_code
     certificate.status_changed_at = timezone.now()
-    certificate.ended_on = timezone.localdate()
+    # The daily job ends certificates on the day it runs for (run_daily(today=...)), not the day it is called.
+    certificate.ended_on = on or timezone.localdate()
     CERTIFICATE_FLOW.apply(
         certificate,
         transition,
@@ -367,6 +370,7 @@ def run_daily(*, today: date | None = None) -> dict[str, int]:
                     actor=None,
                     reason_code="expired",
                     reason=_("Validity ended on %(date)s without renewal.") % {"date": certificate.expires_on},
+                    on=today,
                 )
                 counts["expired"] += 1
     overdue = Certificate.objects.filter(status=Certificate.Status.SUSPENDED, suspended_until__lt=today)
@@ -380,6 +384,7 @@ def run_daily(*, today: date | None = None) -> dict[str, int]:
                     actor=None,
                     reason_code=WithdrawalReason.SUSPENSION_EXPIRED,
                     reason=_("The suspension ended on %(date)s unresolved.") % {"date": certificate.suspended_until},
+                    on=today,
                 )
                 counts["withdrawn"] += 1
     return counts

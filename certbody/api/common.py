@@ -1,0 +1,205 @@
+"""Shared pieces of the API: input types that refuse what the database would choke on, pages, lookups.
+
+Every endpoint only parses, finds the object in the caller's visible set, calls a service and
+returns a schema; the helpers here keep that to a few lines per endpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AfterValidator, StringConstraints
+
+from certbody.core.errors import InvalidInput, NotFound
+from certbody.core.workflow import Workflow, status_history
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000
+MAX_ID = 2**63 - 1  # a bigint: larger ids cannot exist, and SQLite overflows on them
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def _clean_text(value: str) -> str:
+    """NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL; UTF-8 refuses surrogates)."""
+    if "\x00" in value:
+        raise ValueError(_("Text may not contain NUL characters."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(_("Text must be valid Unicode."))
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - reads as a type in schemas
+    """A string no longer than its database column, free of characters the database refuses."""
+    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length), AfterValidator(_clean_text)]
+
+
+def choice(choices: Any) -> Any:
+    """One of the values of a TextChoices (shown as an enum in the OpenAPI document)."""
+    return Literal[tuple(choices.values)]
+
+
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+LONG_TEXT = 10_000
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class PageIn(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (at most 200).")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Items to skip.")
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    limit: int
+    offset: int
+    items: list[T]
+
+
+def paginate(items: QuerySet | list, page: PageIn) -> dict[str, Any]:
+    """A limit/offset page with the total. Only for lists that stay small (not certificates)."""
+    count = items.count() if isinstance(items, QuerySet) else len(items)
+    return {
+        "count": count,
+        "limit": page.limit,
+        "offset": page.offset,
+        "items": list(items[page.offset : page.offset + page.limit]),
+    }
+
+
+class CursorIn(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (at most 200).")
+    cursor: Text(200) | None = Field(None, description="`next_cursor` of the previous page.")
+
+
+class CursorPage(Schema, Generic[T]):
+    limit: int
+    next_cursor: str | None
+    items: list[T]
+
+
+def keyset_page(qs: QuerySet, page: CursorIn, *, date_field: str) -> dict[str, Any]:
+    """Keyset pagination on (date_field DESC, id DESC): no COUNT, no OFFSET, fast at any depth.
+
+    The cursor is the (date, id) of the last row shown. `date_field <= d` lets the index scan
+    start at the cursor; the OR only removes the rows of that same day already shown.
+    """
+    qs = qs.order_by(f"-{date_field}", "-id")
+    if page.cursor:
+        day, pk = decode_cursor(page.cursor)
+        qs = qs.filter(**{f"{date_field}__lte": day}).exclude(**{date_field: day, "id__gte": pk})
+    rows = list(qs[: page.limit + 1])
+    next_cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(getattr(last, date_field), last.pk)
+    return {"limit": page.limit, "next_cursor": next_cursor, "items": rows}
+
+
+def encode_cursor(day: date, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{day.isoformat()}|{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[date, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        day_text, pk_text = raw.split("|")
+        day, pk = date.fromisoformat(day_text), int(pk_text)
+        if not (FIRST_DAY <= day <= LAST_DAY and 1 <= pk <= MAX_ID):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput(
+            _("The cursor is not valid: use the next_cursor of a previous page."),
+            code="invalid_cursor",
+            details={"field": "cursor"},
+        )
+    return day, pk
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=Model)
+
+
+def visible(qs: QuerySet[M], what: Any, **lookup: Any) -> M:
+    """The object if it is in the caller's visible set; otherwise 404, as if it did not exist."""
+    for value in lookup.values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound(_("%(what)s not found.") % {"what": what})
+        if isinstance(value, str) and ("\x00" in value or len(value) > 200):
+            raise NotFound(_("%(what)s not found.") % {"what": what})
+    obj = qs.filter(**lookup).first()
+    if obj is None:
+        raise NotFound(_("%(what)s not found.") % {"what": what})
+    return obj
+
+
+def referenced(qs: QuerySet[M], field: str, what: Any, **lookup: Any) -> M:
+    """An object named in the request body: unknown (or not visible) is invalid input of that field."""
+    try:
+        return visible(qs, what, **lookup)
+    except NotFound:
+        raise InvalidInput(
+            _("Unknown %(what)s.") % {"what": what}, details={"field": field, "fields": {field: _("Unknown.")}}
+        )
+
+
+def invalid_field(field: str, message: Any) -> NoReturn:
+    """Refuse the request naming the field, in the same shape as the services' InvalidInput."""
+    raise InvalidInput(message, details={"field": field, "fields": {field: str(message)}})
+
+
+def user_named(username: str, field: str) -> Any:
+    """A person named by username in the request body (an engineer, a reviewer, an inspector)."""
+    User = get_user_model()  # noqa: N806
+    return referenced(User.objects.filter(is_active=True), field, _("user"), username=username)
+
+
+# --- shared outputs ------------------------------------------------------------------------------
+
+
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    transition: str
+    actor: str | None
+    at: datetime
+    reason_code: str
+    reason: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+
+def history(obj: Model) -> list:
+    return list(status_history(obj))
+
+
+def transitions(flow: Workflow, status: str) -> list[str]:
+    """The steps the state machine allows next (the caller's roles are checked when one is taken)."""
+    return [t.name for t in flow.allowed(status)]
+
+
+def username(user: Any) -> str | None:
+    return user.username if user is not None else None
+
+
+class Ok(Schema):
+    ok: bool = True

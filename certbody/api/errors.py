@@ -1,0 +1,184 @@
+"""Every error leaves the API as {"code", "message", "details"}: domain errors with their own status,
+validation errors as 422 with a sentence a person can read, never a Python list or a 500 page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from certbody.core.errors import DomainError
+
+logger = logging.getLogger("certbody.api")
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+# Documented on every operation; the handlers below produce them.
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def error_body(code: str, message: Any, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": str(message), "details": details or {}}
+
+
+def _type_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    """A translated sentence for the pydantic error types a client can trigger."""
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "json_invalid":
+        return _("The request body is not valid JSON.")
+    if kind == "string_type":
+        return _("Enter text.")
+    if kind.startswith("int_"):
+        return _("Enter a whole number.")
+    if kind.startswith("float_") or kind in ("decimal_parsing", "decimal_type"):
+        return _("Enter a number.")
+    if kind in ("decimal_max_digits", "decimal_whole_digits"):
+        return _("Enter a number with at most %(digits)s digits.") % {
+            "digits": ctx.get("max_digits", ctx.get("whole_digits", ""))
+        }
+    if kind == "decimal_max_places":
+        return _("Enter at most %(places)s decimal places.") % {"places": ctx.get("decimal_places", "")}
+    if kind.startswith("bool_"):
+        return _("Enter true or false.")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return _("Enter a date as YYYY-MM-DD.")
+    if kind == "list_type":
+        return _("Enter a list.")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("Enter an object.")
+    if kind == "string_too_long":
+        return _("Enter at most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "string_too_short":
+        return _("Enter at least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind == "too_long":
+        return _("Enter at most %(n)s items.") % {"n": ctx.get("max_length")}
+    if kind == "too_short":
+        return _("Enter at least %(n)s items.") % {"n": ctx.get("min_length")}
+    if kind == "less_than_equal":
+        return _("Enter a value no greater than %(limit)s.") % {"limit": ctx.get("le")}
+    if kind == "greater_than_equal":
+        return _("Enter a value no less than %(limit)s.") % {"limit": ctx.get("ge")}
+    if kind == "less_than":
+        return _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")}
+    if kind == "greater_than":
+        return _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")}
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    return None
+
+
+def _field_name(loc: list[Any], body_params: set[str]) -> str:
+    """('body', 'payload', 'title') → 'title'; ('query', 'limit') → 'limit'; ('body', 'payload') → 'body'."""
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "body"
+    source, rest = parts[0], parts[1:]
+    if source in ("body", "form") and rest and rest[0] in body_params:
+        rest = rest[1:]
+    if not rest:
+        return "body" if source in ("body", "form") else source
+    return ".".join(rest)
+
+
+def validation_details(errors: list[dict[str, Any]], body_params: set[str]) -> tuple[str, dict[str, Any]]:
+    fields: dict[str, str] = {}
+    items = []
+    for error in errors:
+        kind = str(error.get("type", ""))
+        ctx = error.get("ctx") or {}
+        text = _type_message(kind, ctx) or str(error.get("msg", ""))
+        name = _field_name(list(error.get("loc", [])), body_params)
+        fields.setdefault(name, text)
+        items.append({"field": name, "type": kind, "message": text})
+    summary = "; ".join(f"{name}: {text}" for name, text in fields.items())
+    message = _("The request is not valid. %(problems)s") % {"problems": summary}
+    return message, {"fields": fields, "errors": items}
+
+
+# Endpoints name their body parameter `payload` and their form parameter `data`; ninja puts the
+# parameter name into the error location, which means nothing to the caller.
+BODY_PARAMS = {"payload", "data"}
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        message, details = validation_details(list(exc.errors), BODY_PARAMS)
+        return api.create_response(request, error_body("validation_error", message, details), status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(
+            request,
+            error_body(
+                "unauthenticated",
+                _("Authentication required: send 'Authorization: Bearer <token>' or sign in."),
+            ),
+            status=401,
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="certbody"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "throttled"}
+        message = exc.message
+        if exc.status_code == 400:
+            # ninja's parser: the body is not JSON (or not the multipart form the endpoint takes).
+            message = _("The request body could not be read: send valid JSON, or the form the endpoint describes.")
+        if exc.status_code == 403 and "CSRF" in exc.message:
+            return api.create_response(
+                request,
+                error_body("csrf_failed", _("The CSRF check failed: send the X-CSRFToken header with the session.")),
+                status=403,
+            )
+        return api.create_response(
+            request, error_body(codes.get(exc.status_code, "error"), message), status=exc.status_code
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A bug, not a refusal: log it with the traceback, answer in the same shape.
+        logger.exception("API error on %s %s", request.method, request.path)
+        return api.create_response(
+            request, error_body("server_error", _("Something went wrong on our side; it has been logged.")), status=500
+        )
+
+
+def json_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Unknown paths under /api/v1/ answer in the API's shape, not with an HTML page."""
+    return JsonResponse(error_body("not_found", _("There is no such API endpoint.")), status=404)
+
+
+def json_method_not_allowed(request: HttpRequest, response: HttpResponse) -> JsonResponse:
+    allowed = response.get("Allow", "")
+    json_response = JsonResponse(
+        error_body(
+            "method_not_allowed",
+            _("This endpoint does not take %(method)s; it takes %(allowed)s.")
+            % {"method": request.method, "allowed": allowed},
+        ),
+        status=405,
+    )
+    json_response["Allow"] = allowed
+    return json_response

@@ -1,7 +1,20 @@
+import runpy
+from pathlib import Path
+
 import pytest
 
 from certbody.core.scenarios import make_cast
 from certbody.schemes.models import Scheme
+
+
+def pytest_configure(config):
+    # Tests see the same translations as `make run`, however pytest was started.
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "scripts" / "compile_messages.py"))
+    from django.utils.translation import trans_real
+
+    # Catalogues read before the .mo existed would stay empty for the whole run.
+    trans_real._translations.clear()
+    trans_real._default = None
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certbody.core.audit import audit_record
+from certbody.core.roles import Role
 
 from .models import ApiToken, RoleGrant, User
 
@@ -31,7 +32,7 @@ def user_create(
         email=email,
         organisation=organisation,
         lab=lab,
-        is_staff=is_superuser,
+        is_staff=is_superuser or Role.ADMIN in roles,  # administrators use the Django admin
         is_superuser=is_superuser,
     )
     if password:

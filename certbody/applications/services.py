@@ -70,6 +70,9 @@ def application_create(
 
         if certificate is None:
             raise InvalidInput(_("Choose the certificate this application changes."), details={"field": "certificate"})
+        # Check the current row under a lock, not the caller's copy: an ended certificate, or a second
+        # application racing this one for the same certificate, must be refused.
+        certificate = lock(type(certificate), certificate.pk)
         ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
         scheme = certificate.scheme
     rule = scheme.current_rule()
@@ -260,9 +263,13 @@ def application_accept(
 @transaction.atomic
 def application_withdraw(*, actor: Any, application: Application, reason: str = "") -> Application:
     """The client may withdraw at any stage before the decision; market staff do it on the client's word."""
+    from certbody.certification.services import evaluation_cancel_open
+
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
     application.stage_due = None
-    return APPLICATION_FLOW.apply(
-        application, "withdraw", actor=actor, reason=(reason or "").strip(), update_fields=["stage_due"]
-    )
+    reason = (reason or "").strip()
+    APPLICATION_FLOW.apply(application, "withdraw", actor=actor, reason=reason, update_fields=["stage_due"])
+    # Nobody should go on testing or inspecting for a withdrawn application.
+    evaluation_cancel_open(actor=actor, case=application, reason=reason or _("The application was withdrawn."))
+    return application

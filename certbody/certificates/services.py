@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from certbody.applications.models import Application
@@ -56,10 +57,16 @@ def _version_content(application: Application, units: list[dict]) -> dict[str, A
         "rule_document": rule.document_code,
         "rule_version": rule.version,
         "mode": scheme.mode_record(),
-        "mode_text": scheme.mode_text(),
+        # Printed on the certificate: in the certificate's language, whoever decides.
+        "mode_text": _mode_text_zh(scheme),
         "cb_name": settings.CERTBODY_ORG_NAME,
         "cb_address": settings.CERTBODY_ORG_ADDRESS,
     }
+
+
+def _mode_text_zh(scheme) -> str:
+    with translation.override("zh-hans"):
+        return scheme.mode_text()
 
 
 def _product_label(units: list[dict]) -> str:

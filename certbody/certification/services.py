@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from certbody.applications.models import APPLICATION_FLOW, Application, CertificationUnit
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
-from certbody.core.errors import InvalidInput, NotAllowed
+from certbody.core.errors import InvalidInput, NotAllowed, NotIndependent
 from certbody.core.numbering import render_number
 from certbody.core.permissions import require, require_role
 from certbody.core.roles import Role
-from certbody.core.workflow import lock
+from certbody.core.workflow import lock, record_creation
 from certbody.labs.models import Lab
 
 from .models import (
@@ -77,6 +77,14 @@ def _require_case_engineer(actor: Any, case) -> None:
 
 
 def _involve(case, user, part: str) -> None:
+    # After a reopened evaluation, whoever reviewed the file may not join it: the review on record would then be
+    # by someone involved in the evaluation (ISO/IEC 17065 7.5).
+    if isinstance(case, Application) and case.reviews.filter(reviewer=user).exists():
+        raise NotIndependent(
+            _("%(user)s reviewed %(case)s and so may not take part in its evaluation (ISO/IEC 17065 7.5).")
+            % {"user": user, "case": case},
+            details={"parts": [str(Role.REVIEWER.label)]},
+        )
     Involvement.objects.get_or_create(user=user, part=part, **_case_kwargs(case))
 
 
@@ -273,7 +281,8 @@ def inspection_plan(
     case = _lock_case(case)
     _require_case_engineer(actor, case)
     _require_case_open_for_evaluation(case)
-    members = [m for m in (members or []) if m.pk != leader.pk]
+    # One row per person: a name given twice (or the leader listed again) is the same team member.
+    members = list({m.pk: m for m in (members or []) if m.pk != leader.pk}.values())
     team = [leader, *members]
     not_inspectors = [str(u) for u in team if not u.has_role(Role.INSPECTOR)]
     if not_inspectors:
@@ -326,11 +335,13 @@ def finding_add(*, actor: Any, inspection: Inspection, severity: str, descriptio
         created_by=actor,
         status=Finding.Status.CLOSED if severity == Finding.Severity.OBSERVATION else Finding.Status.OPEN,
     )
-    audit_record(
+    # An observation is born closed: its history must start with that state (record_creation), like any entity
+    # not born in its default state.
+    record_creation(
+        finding,
         actor=actor,
-        action="finding.add",
-        obj=finding,
-        after={"severity": severity, "clause": finding.clause, "description": finding.description, "status": finding.status},
+        transition="add",
+        after={"severity": severity, "clause": finding.clause, "description": finding.description},
         subject=_subject(inspection.case),
     )
     return finding
@@ -689,3 +700,16 @@ def surveillance_cancel_open(*, actor: Any, certificate: Any, reason: str) -> No
         status__in=[Surveillance.Status.PLANNED, Surveillance.Status.IN_PROGRESS]
     ):
         SURVEILLANCE_FLOW.apply(surveillance, "cancel", actor=actor, reason=reason, subject=certificate)
+        evaluation_cancel_open(actor=actor, case=surveillance, reason=reason)
+
+
+def evaluation_cancel_open(*, actor: Any, case: Application | Surveillance, reason: str) -> None:
+    """Cancel the case's open test orders and inspections. Runs in the transaction that closes the case."""
+    kwargs = _case_kwargs(case)
+    open_orders = TestOrder.objects.select_for_update().filter(
+        status__in=[TestOrder.Status.ORDERED, TestOrder.Status.SAMPLE_SENT, TestOrder.Status.SAMPLE_RECEIVED], **kwargs
+    )
+    for order in open_orders:
+        TEST_ORDER_FLOW.apply(order, "cancel", actor=actor, reason=reason, subject=_subject(case))
+    for inspection in Inspection.objects.select_for_update().filter(status=Inspection.Status.PLANNED, **kwargs):
+        INSPECTION_FLOW.apply(inspection, "cancel", actor=actor, reason=reason, subject=_subject(case))

@@ -15,8 +15,10 @@ from certbody.applications.models import Application
 from certbody.certification import services as cert_svc
 from certbody.certification.models import Result, TechnicalReview
 from certbody.clients.models import Manufacturer, Organisation, ProductionSite
+from certbody.clients.services import manufacturer_create, organisation_create, production_site_create
 from certbody.core.roles import Role
 from certbody.labs.models import Lab
+from certbody.labs.services import lab_create
 from certbody.schemes.models import Scheme
 
 MINIMAL_PDF = (
@@ -54,16 +56,19 @@ def make_cast(prefix: str = "", password: str | None = "demo-pass-2026") -> Cast
             username=f"{prefix}{name}", password=password, roles=[role], display_name=display, actor=None, **kw
         )
 
-    organisation = Organisation.objects.create(
+    organisation = organisation_create(
+        actor=None,
         name=f"{prefix}重庆示例银行股份有限公司",
         name_en="Chongqing Example Bank Co., Ltd.",
         address="重庆市江北区永平门街6号",
         city="重庆",
         contact_name="王敏",
     )
-    manufacturer = Manufacturer.objects.create(organisation=organisation, name=organisation.name, address=organisation.address)
-    site = ProductionSite.objects.create(manufacturer=manufacturer, name="研发中心", address="重庆市渝北区星光大道")
-    lab = Lab.objects.create(name=f"{prefix}国家金融科技测评中心实验室", accreditation_number="CNAS L0001")
+    manufacturer = manufacturer_create(
+        actor=None, organisation=organisation, name=organisation.name, address=organisation.address
+    )
+    site = production_site_create(actor=None, manufacturer=manufacturer, name="研发中心", address="重庆市渝北区星光大道")
+    lab = lab_create(actor=None, name=f"{prefix}国家金融科技测评中心实验室", accreditation_number="CNAS L0001")
     return Cast(
         market=staff("market", Role.MARKET, "市场 李娜"),
         engineer=staff("engineer", Role.ENGINEER, "工程师 张伟"),

@@ -64,3 +64,43 @@ def test_inspector_cannot_decide_what_he_inspected(cast, hardware_scheme):
     assert "Inspection team leader" in err.value.message or "检查组长" in err.value.message
     application.refresh_from_db()
     assert application.status == Application.Status.DECISION
+
+
+@pytest.mark.django_db
+def test_withdrawing_an_application_cancels_its_open_test_orders_and_inspections(cast, hardware_scheme):
+    application = sc.accepted(cast, sc.submitted_application(cast, hardware_scheme))
+    svc.evaluation_start(actor=cast.engineer, application=application)
+    order = svc.test_order_create(actor=cast.engineer, case=application, lab=cast.lab)
+    inspection = svc.inspection_plan(
+        actor=cast.engineer, case=application, planned_on=timezone.localdate(), leader=cast.inspector
+    )
+    from certbody.applications.services import application_withdraw
+
+    application_withdraw(actor=cast.client, application=application, reason="项目暂停")
+    order.refresh_from_db()
+    inspection.refresh_from_db()
+    assert order.status == "cancelled"
+    assert inspection.status == "cancelled"
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_certification_mode_is_recorded_in_chinese_whatever_the_deciders_language(cast, hardware_scheme):
+    from django.utils import translation
+
+    application = sc.reviewed(cast, sc.evaluated(cast, sc.accepted(cast, sc.submitted_application(cast, hardware_scheme))))
+    with translation.override("en"):
+        certificate = sc.granted(cast, application)
+    version = certificate.versions.get()
+    with translation.override("zh-hans"):
+        assert version.mode_text == hardware_scheme.mode_text()
+    assert "型式试验" in version.mode_text
+
+
+@pytest.mark.django_db
+def test_administrators_get_into_the_django_admin():
+    from certbody.accounts.services import user_create
+
+    admin = user_create(username="sysadmin", password="x-very-long-pass", roles=["admin"], actor=None)
+    clerk = user_create(username="clerk", password="x-very-long-pass", roles=["market"], actor=None)
+    assert admin.is_staff and not clerk.is_staff

@@ -28,9 +28,11 @@ from certbody.certificates.models import (
 from certbody.certification import services as cert_svc
 from certbody.certification.models import Finding, Result, Surveillance
 from certbody.clients.models import Manufacturer, Organisation, ProductionSite
+from certbody.clients.services import manufacturer_create, organisation_create, production_site_create
 from certbody.core import scenarios as sc
 from certbody.core.roles import Role
 from certbody.labs.models import Lab
+from certbody.labs.services import lab_create
 from certbody.schemes.models import ProductCategory, Scheme
 
 from .clock import DemoClock
@@ -142,10 +144,14 @@ class DemoBuilder(CaseSteps):
         self._lab_categories: dict[str, tuple[str, ...]] = {}
         categories = {c.code: c for c in ProductCategory.objects.all()}
         for spec in LABS:
-            lab = Lab.objects.create(
-                name=spec.name, name_en=spec.name_en, accreditation_number=spec.accreditation, address=spec.address
+            lab = lab_create(
+                actor=admin,
+                name=spec.name,
+                name_en=spec.name_en,
+                accreditation_number=spec.accreditation,
+                address=spec.address,
+                categories=[categories[c] for c in spec.categories if c in categories],
             )
-            lab.categories.set([categories[c] for c in spec.categories if c in categories])
             user = user_create(
                 username=spec.user,
                 password=self.password,
@@ -157,7 +163,8 @@ class DemoBuilder(CaseSteps):
             self.labs[spec.key] = (lab, user)
             self._lab_categories[spec.key] = spec.categories
         for spec in CLIENTS:
-            organisation = Organisation(
+            organisation = organisation_create(
+                actor=self.staff["market"],
                 name=spec.name,
                 name_en=spec.name_en,
                 uscc=make_uscc(spec.region, spec.serial),
@@ -167,18 +174,17 @@ class DemoBuilder(CaseSteps):
                 contact_name=spec.contact,
                 contact_phone=spec.phone,
             )
-            organisation.full_clean()
-            organisation.save()
             makers = []
             for site_spec in spec.sites:
-                manufacturer = Manufacturer.objects.create(
+                manufacturer = manufacturer_create(
+                    actor=self.staff["market"],
                     organisation=organisation,
                     name=site_spec.manufacturer,
                     name_en=site_spec.manufacturer_en,
                     address=site_spec.manufacturer_address,
                 )
-                site = ProductionSite.objects.create(
-                    manufacturer=manufacturer, name=site_spec.site, address=site_spec.site_address
+                site = production_site_create(
+                    actor=self.staff["market"], manufacturer=manufacturer, name=site_spec.site, address=site_spec.site_address
                 )
                 makers.append((manufacturer, site))
             user = user_create(

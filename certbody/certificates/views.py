@@ -1,0 +1,288 @@
+"""Certificate pages: the list (fast at a million rows), the detail page and its status steps (7.11)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certbody.applications import services as app_svc
+from certbody.applications.models import Application
+from certbody.applications.permissions import applications_for
+from certbody.certification.permissions import surveillances_for
+from certbody.core.models import AuditEvent
+from certbody.core.permissions import has_role, is_member_of
+from certbody.core.roles import Role
+from certbody.core.views import Action, keyset_page, render_list, run_actions
+from certbody.core.workflow import status_history
+
+from . import services as svc
+from .forms import (
+    CancelForm,
+    CertificateFilterForm,
+    NewApplicationForm,
+    NonconformityConfirmForm,
+    ResolveCaseForm,
+    RestoreForm,
+    SuspendForm,
+    WithdrawForm,
+)
+from .models import (
+    CERTIFICATE_FLOW,
+    CancellationReason,
+    Certificate,
+    NonconformityCase,
+    SuspensionReason,
+    WithdrawalReason,
+)
+from .selectors import certificates_for
+
+PER_PAGE = 25
+STATUS_DECIDERS = (Role.DECIDER, Role.QUALITY)
+REASON_LABELS = {
+    **dict(SuspensionReason.choices),
+    **dict(WithdrawalReason.choices),
+    **dict(CancellationReason.choices),
+}
+
+
+# Above this many numbers under a prefix, walking the date index and filtering is cheaper than sorting them all.
+PREFIX_RANGE_LIMIT = 100_000
+
+
+def number_prefix(qs, prefix: str) -> tuple[Any, bool]:
+    """`number__startswith`, plus the same prefix as a range when it is narrow; True if so.
+
+    Numbers carry the year, so a prefix such as NFCC2019 matches only old certificates: walking the
+    date index newest first would pass every newer row before the first match (seconds at 1M rows, on
+    both databases; SQLite's case-insensitive LIKE cannot use the number index at all). A narrow prefix
+    is therefore read through the unique index on `number` as a range and its matches sorted. A prefix
+    covering a large share of the table is left to the date-ordered walk, which finds a page at once.
+    Deciding costs one index-only probe with a LIMIT.
+    """
+    qs = qs.filter(number__startswith=prefix)
+    if not prefix or ord(prefix[-1]) >= 0x10FFFF:
+        return qs, False
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    in_range = Certificate.objects.filter(number__gte=prefix, number__lt=upper).order_by()
+    if in_range.values("pk")[:PREFIX_RANGE_LIMIT].count() < PREFIX_RANGE_LIMIT:
+        return qs.filter(number__gte=prefix, number__lt=upper), True
+    return qs, False
+
+
+@login_required
+@require_GET
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    """Previous/next pages over the (-issued_on, -id) index: no COUNT, no OFFSET, LIMIT n+1."""
+    form = CertificateFilterForm(request.GET or None)
+    qs = certificates_for(request.user)
+    narrow = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["number"]:
+            qs, narrow = number_prefix(qs, data["number"].strip().upper())
+        if data["holder"]:
+            # `contains`, not `icontains`: a trigram index can serve it on PostgreSQL (DESIGN.md).
+            qs = qs.filter(holder_name__contains=data["holder"].strip())
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["category"]:
+            qs = qs.filter(category=data["category"])
+        if data["scheme"]:
+            qs = qs.filter(scheme=data["scheme"])
+        if data["issued_from"]:
+            qs = qs.filter(issued_on__gte=data["issued_from"])
+        if data["issued_to"]:
+            qs = qs.filter(issued_on__lte=data["issued_to"])
+    # Scheme and category come from small tables in one query each: no join on the big one.
+    qs = qs.prefetch_related("scheme", "category")
+    page = keyset_page(
+        request,
+        qs,
+        keys=["issued_on", "id"],
+        parsers=[date.fromisoformat, int],
+        per_page=PER_PAGE,
+        sort_matches=narrow,
+    )
+    context = {"form": form, "page": page}
+    return render_list(request, "certificates/list.html", "certificates/_results.html", context)
+
+
+# --- detail ---------------------------------------------------------------------------------------
+
+
+def _open_application(certificate: Certificate) -> Application | None:
+    return certificate.applications.filter(status__in=Application.OPEN).first()
+
+
+def _may_apply(user: Any, certificate: Certificate) -> bool:
+    return (
+        certificate.status in (Certificate.Status.VALID, Certificate.Status.SUSPENDED)
+        and (is_member_of(user, certificate.organisation_id) or has_role(user, Role.MARKET))
+        and _open_application(certificate) is None
+    )
+
+
+def _run_new_application(request, certificate, d):
+    application = app_svc.application_create(
+        actor=request.user,
+        organisation=certificate.organisation,
+        scheme=certificate.scheme,
+        title=d["title"],
+        kind=d["kind"],
+        certificate=certificate,
+        change_description=d["change_description"],
+    )
+    return reverse("applications:detail", args=[application.pk])
+
+
+def _has_open_cases(certificate: Certificate) -> bool:
+    return certificate.nonconformity_cases.filter(status=NonconformityCase.Status.OPEN).exists()
+
+
+ACTIONS = [
+    Action(
+        "nonconformity_confirm",
+        gettext_lazy("Confirm a nonconformity"),
+        form_class=NonconformityConfirmForm,
+        run=lambda r, c, d: svc.nonconformity_confirm(
+            actor=r.user,
+            certificate=c,
+            source=d["source"],
+            description=d["description"],
+            confirmed_on=d["confirmed_on"],
+        ),
+        available=lambda u, c: (
+            c.status == Certificate.Status.VALID and has_role(u, Role.DECIDER, Role.QUALITY, Role.ENGINEER)
+        ),
+        style="warning",
+        success=gettext_lazy("The nonconformity is recorded; the suspension deadline is running."),
+    ),
+    Action(
+        "suspend",
+        gettext_lazy("Suspend the certificate"),
+        form_class=SuspendForm,
+        run=lambda r, c, d: svc.certificate_suspend(
+            actor=r.user,
+            certificate=c,
+            reason_code=d["reason_code"],
+            reason=d["reason"],
+            until=d["until"],
+            case=d.get("case"),
+        ),
+        available=lambda u, c: CERTIFICATE_FLOW.can(c, "suspend") and has_role(u, *STATUS_DECIDERS),
+        style="warning",
+        success=gettext_lazy("The certificate is suspended."),
+    ),
+    Action(
+        "restore",
+        gettext_lazy("Restore the certificate"),
+        form_class=RestoreForm,
+        run=lambda r, c, d: svc.certificate_restore(actor=r.user, certificate=c, reason=d["reason"]),
+        available=lambda u, c: CERTIFICATE_FLOW.can(c, "restore") and has_role(u, *STATUS_DECIDERS),
+        success=gettext_lazy("The certificate is valid again."),
+    ),
+    Action(
+        "resolve_case",
+        gettext_lazy("Resolve a nonconformity case"),
+        form_class=ResolveCaseForm,
+        run=lambda r, c, d: svc.nonconformity_resolve(actor=r.user, case=d["case"], resolution=d["resolution"]),
+        available=lambda u, c: has_role(u, *STATUS_DECIDERS) and _has_open_cases(c),
+        inline=True,
+        success=gettext_lazy("The nonconformity case is resolved."),
+    ),
+    Action(
+        "new_application",
+        gettext_lazy("Apply for a change, extension or recertification"),
+        form_class=NewApplicationForm,
+        run=_run_new_application,
+        available=_may_apply,
+        style="secondary",
+        button=gettext_lazy("Start the application"),
+        success=gettext_lazy("Application created. Add the certification units, then submit it."),
+    ),
+    Action(
+        "withdraw",
+        gettext_lazy("Withdraw the certificate"),
+        form_class=WithdrawForm,
+        run=lambda r, c, d: svc.certificate_withdraw(
+            actor=r.user, certificate=c, reason_code=d["reason_code"], reason=d["reason"]
+        ),
+        available=lambda u, c: CERTIFICATE_FLOW.can(c, "withdraw") and has_role(u, *STATUS_DECIDERS),
+        style="danger",
+        confirm=gettext_lazy("Withdraw this certificate? This ends it for good and is published."),
+        success=gettext_lazy("The certificate is withdrawn."),
+    ),
+    Action(
+        "cancel",
+        gettext_lazy("Cancel the certificate"),
+        form_class=CancelForm,
+        run=lambda r, c, d: svc.certificate_cancel(
+            actor=r.user, certificate=c, reason_code=d["reason_code"], reason=d["reason"]
+        ),
+        available=lambda u, c: CERTIFICATE_FLOW.can(c, "cancel") and has_role(u, Role.MARKET, *STATUS_DECIDERS),
+        style="danger",
+        confirm=gettext_lazy("Cancel this certificate? This ends it for good and is published."),
+        success=gettext_lazy("The certificate is cancelled."),
+    ),
+]
+
+
+def _visible_certificate(request: HttpRequest, pk: int) -> Certificate:
+    qs = certificates_for(request.user).select_related("scheme__category", "organisation", "category")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _visible_certificate(request, pk)
+    state = run_actions(request, certificate, ACTIONS)
+    if isinstance(state, HttpResponse):
+        return state
+    user = request.user
+    versions = list(certificate.versions.select_related("created_by").order_by("-version_no"))
+    history = list(status_history(certificate))
+    for change in history:
+        change.from_label = Certificate.Status(change.from_status).label if change.from_status else ""
+        change.to_label = Certificate.Status(change.to_status).label
+        change.reason_label = REASON_LABELS.get(change.reason_code, change.reason_code)
+    visible_surveillances = set(surveillances_for(user).filter(certificate=certificate).values_list("pk", flat=True))
+    surveillances = list(certificate.surveillances.select_related("engineer").order_by("sequence_no"))
+    for s in surveillances:
+        s.visible = s.pk in visible_surveillances
+    applications = list(applications_for(user).filter(certificate=certificate).order_by("-created_at"))
+    context = {
+        "certificate": certificate,
+        "version": versions[0] if versions else None,
+        "versions": versions,
+        "history": history,
+        "surveillances": surveillances,
+        "cases": list(certificate.nonconformity_cases.select_related("created_by").order_by("-confirmed_on", "-id")),
+        "applications": applications,
+        "origin_visible": bool(certificate.application_id)
+        and applications_for(user).filter(pk=certificate.application_id).exists(),
+        "status_reason": REASON_LABELS.get(certificate.status_reason_code, certificate.status_reason_code),
+        "events": AuditEvent.objects.filter(
+            subject_type="certificates.certificate", subject_id=str(certificate.pk)
+        ).order_by("seq"),
+        "subject_type": "certificates.certificate",
+        "actions": state,
+    }
+    return render(request, "certificates/detail.html", context, status=state.status)
+
+
+@login_required
+@require_GET
+def certificate_version(request: HttpRequest, pk: int, version_no: int) -> HttpResponse:
+    certificate = _visible_certificate(request, pk)
+    version = get_object_or_404(certificate.versions.select_related("decision"), version_no=version_no)
+    others = certificate.versions.order_by("version_no").values_list("version_no", flat=True)
+    context = {"certificate": certificate, "version": version, "version_numbers": list(others)}
+    return render(request, "certificates/version.html", context)

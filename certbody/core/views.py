@@ -1,0 +1,411 @@
+"""Console pages of core (dashboard, audit trail) and the helpers every app's pages share.
+
+Pages only parse input, check visibility, call a service and render. A service refuses with a
+`DomainError`; `action_page()` shows its message next to the form that caused it, keeping
+what the user typed, and never lets it become a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from .errors import DomainError
+from .permissions import has_role
+from .roles import Role
+
+# --- forms -------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; ISO format is what <input type=date> sends and expects."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def date_field(label: Any, *, required: bool = True, initial: Any = None, help_text: Any = "") -> forms.DateField:
+    return forms.DateField(label=label, required=required, initial=initial, widget=DateInput(), help_text=help_text)
+
+
+def text_area(label: Any, *, required: bool = True, rows: int = 3, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj} ({obj.username})" if str(obj) != obj.username else obj.username
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj} ({obj.username})" if str(obj) != obj.username else obj.username
+
+
+def users_with_role(role: str) -> QuerySet:
+    """Active users holding a role: staff lists are short, so a <select> of them is fine."""
+    from certbody.accounts.models import User
+
+    return User.objects.filter(is_active=True, role_grants__role=role).order_by("display_name", "username").distinct()
+
+
+class ActionForm(forms.Form):
+    """A form that runs one service step on one object. `setup()` narrows choices to the object."""
+
+    required_css_class = "required"
+
+    def __init__(self, *args, obj: Any = None, user: Any = None, **kwargs):
+        self.obj = obj
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.setup()
+        for choice in self.fields.values():
+            # Django's "---------" says nothing; say what the empty choice means.
+            if isinstance(choice, forms.ModelChoiceField) and choice.empty_label == "---------":
+                choice.empty_label = _("Choose…") if choice.required else _("None")
+
+    def setup(self) -> None:
+        pass
+
+
+class EmptyForm(ActionForm):
+    """A step that needs nothing but the button press."""
+
+
+class ReasonForm(ActionForm):
+    reason = text_area(gettext_lazy("Reason"))
+
+
+class OptionalReasonForm(ActionForm):
+    reason = text_area(gettext_lazy("Reason"), required=False)
+
+
+# --- actions on a detail page ------------------------------------------------------------------
+
+
+@dataclass
+class Action:
+    """One POST step on a detail page: who sees it (`available`) and what it calls (`run`).
+
+    `run(request, obj, data)` calls a service and may return a URL to go to next.
+    `available(user, obj)` only decides whether the form is shown; the service has the last word.
+    `inline` actions are drawn next to an item (a unit, a finding) by the page template.
+    """
+
+    name: str
+    label: Any
+    run: Callable[[HttpRequest, Any, dict[str, Any]], Any]
+    available: Callable[[Any, Any], bool]
+    form_class: type[ActionForm] = EmptyForm
+    style: str = "primary"
+    help: Any = ""
+    success: Any = None
+    inline: bool = False
+    confirm: Any = ""
+    button: Any = None
+    expand: Callable[[Any, Any], bool] | None = None
+
+    def form(self, request: HttpRequest, obj: Any, *, bound: bool = False) -> ActionForm:
+        kwargs: dict[str, Any] = {"obj": obj, "user": request.user, "auto_id": f"id_{self.name}_%s"}
+        if bound:
+            form = self.form_class(request.POST, request.FILES, **kwargs)
+        else:
+            form = self.form_class(**kwargs)
+        form.action = self  # type: ignore[attr-defined]
+        form.expanded = False  # type: ignore[attr-defined]
+        return form
+
+
+@dataclass
+class ActionState:
+    forms: list[ActionForm] = field(default_factory=list)
+    can: dict[str, bool] = field(default_factory=dict)
+    failed: ActionForm | None = None
+    status: int = 200
+
+
+def run_actions(request: HttpRequest, obj: Any, actions: Sequence[Action]) -> ActionState | HttpResponse:
+    """Handle a POST for one of `actions` and collect the forms to show.
+
+    Returns a redirect after a successful step (POST/redirect/GET), otherwise the state to render:
+    the failed form is bound (keeps the input) and carries the service's message.
+    """
+    by_name = {a.name: a for a in actions}
+    state = ActionState()
+    if request.method == "POST":
+        action = by_name.get(request.POST.get("action", ""))
+        if action is None:
+            return HttpResponseBadRequest(_("Unknown action."))
+        form = action.form(request, obj, bound=True)
+        if form.is_valid():
+            try:
+                target = action.run(request, obj, form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, action.success or _("Done: %(step)s.") % {"step": action.label})
+                return redirect(target if isinstance(target, str) else request.get_full_path())
+        state.failed = form
+        state.status = 422 if getattr(request, "htmx", False) else 200
+    user = request.user
+    for action in actions:
+        allowed = bool(action.available(user, obj))
+        state.can[action.name] = allowed
+        if state.failed is not None and state.failed.action is action:  # type: ignore[attr-defined]
+            state.forms.append(state.failed)
+        elif allowed and not action.inline:
+            form = action.form(request, obj)
+            form.expanded = bool(action.expand and action.expand(user, obj))  # type: ignore[attr-defined]
+            state.forms.append(form)
+    # When one step with fields is plainly the next thing to do, show its form open.
+    main = [f for f in state.forms if f.fields and f.action.style == "primary"]  # type: ignore[attr-defined]
+    if state.failed is None and len(main) == 1:
+        main[0].expanded = True  # type: ignore[attr-defined]
+    return state
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+@dataclass
+class KeysetPage:
+    """A page of a list walked by an indexed key: no COUNT, no OFFSET, fast at any depth."""
+
+    items: list
+    next_cursor: str | None
+    prev_cursor: str | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.prev_cursor is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_prev
+
+
+def _encode(values: Iterable[Any]) -> str:
+    return "_".join(v.isoformat() if isinstance(v, date) else str(v) for v in values)
+
+
+def _beyond(keys: Sequence[str], values: Sequence[Any], descending: bool) -> Q:
+    """Rows strictly after `values` in the ordering by `keys` (lexicographic)."""
+    op = "lt" if descending else "gt"
+    condition = Q(pk__in=[])
+    for i, key in enumerate(keys):
+        part = Q(**{f"{key}__{op}": values[i]})
+        for j in range(i):
+            part &= Q(**{keys[j]: values[j]})
+        condition |= part
+    return condition
+
+
+def keyset_page(
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    keys: Sequence[str],
+    parsers: Sequence[Callable[[str], Any]],
+    descending: bool = True,
+    per_page: int = 25,
+    sort_matches: bool = False,
+) -> KeysetPage:
+    """`?after=<cursor>` gives the next page, `?before=<cursor>` the previous one; LIMIT n+1 tells if there is more.
+
+    `sort_matches=True` says the filter already picks few rows through another index: the ordering is then
+    written so that no index can serve it (NULLS placement unlike the index), and the planner sorts the
+    matches instead of walking the ordering index past every non-matching row.
+    """
+
+    def parse(raw: str | None) -> list[Any] | None:
+        if not raw:
+            return None
+        parts = raw.split("_")
+        if len(parts) != len(keys):
+            return None
+        try:
+            return [p(v) for p, v in zip(parsers, parts, strict=True)]
+        except (TypeError, ValueError):
+            return None
+
+    if sort_matches:
+        # The keys are never NULL, so this changes no result, only which plans can produce it.
+        down = [F(k).desc(nulls_last=True) for k in keys]
+        up = [F(k).asc(nulls_first=True) for k in keys]
+        forward, backward = (down, up) if descending else (up, down)
+    else:
+        forward = [f"-{k}" if descending else k for k in keys]
+        backward = [k if descending else f"-{k}" for k in keys]
+    after = parse(request.GET.get("after"))
+    before = parse(request.GET.get("before")) if after is None else None
+    if before is not None:
+        rows = list(qs.filter(_beyond(keys, before, not descending)).order_by(*backward)[: per_page + 1])
+        has_prev = len(rows) > per_page
+        rows = list(reversed(rows[:per_page]))
+        has_next = True
+    else:
+        if after is not None:
+            qs = qs.filter(_beyond(keys, after, descending))
+        rows = list(qs.order_by(*forward)[: per_page + 1])
+        has_next = len(rows) > per_page
+        rows = rows[:per_page]
+        has_prev = after is not None
+    if not rows:
+        return KeysetPage(items=[], next_cursor=None, prev_cursor=None)
+
+    def cursor(row) -> str:
+        return _encode(getattr(row, k) for k in keys)
+
+    return KeysetPage(
+        items=rows,
+        next_cursor=cursor(rows[-1]) if has_next else None,
+        prev_cursor=cursor(rows[0]) if has_prev else None,
+    )
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def end_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def list_template(request: HttpRequest, full: str, partial: str) -> str:
+    """htmx filter requests get only the results block; everything works without JS too."""
+    if getattr(request, "htmx", False) and request.htmx.target == "results":
+        return partial
+    return full
+
+
+def render_list(request: HttpRequest, full: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    """Render a list page, or only its results for htmx; caches must keep the two apart."""
+    response = render(request, list_template(request, full, partial), context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def require_roles(user: Any, *roles: str) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied(
+            _("This page is for: %(roles)s.") % {"roles": "、".join(str(Role(r).label) for r in roles)}
+        )
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    from .selectors import work_queue
+
+    tasks = work_queue(request.user)
+    overdue = sum(1 for t in tasks if t.overdue)
+    return render(request, "core/dashboard.html", {"tasks": tasks, "overdue_count": overdue})
+
+
+AUDIT_ROLES = (Role.QUALITY, Role.MANAGEMENT, Role.ADMIN)
+
+
+def _object_type_choices() -> list[tuple[str, str]]:
+    from django.apps import apps
+
+    choices = []
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label.startswith(("django", "contenttypes", "sessions", "admin.", "auth.")) or label.startswith("core."):
+            continue
+        choices.append((label, f"{model._meta.verbose_name} ({label})"))
+    return [("", gettext_lazy("Any")), *sorted(choices, key=lambda c: c[0])]
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(
+        label=gettext_lazy("Action"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "certificate.suspend / certificate."}),
+    )
+    object_type = forms.ChoiceField(label=gettext_lazy("Object type"), required=False)
+    actor = forms.CharField(label=gettext_lazy("Actor"), required=False)
+    date_from = date_field(gettext_lazy("From"), required=False)
+    date_to = date_field(gettext_lazy("To"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = _object_type_choices()
+        self.fields["action"].widget.attrs["type"] = "search"
+        self.fields["actor"].widget.attrs["type"] = "search"
+
+
+SUBJECT_URLS = {
+    "applications.application": "applications:detail",
+    "certificates.certificate": "certificates:detail",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit(request: HttpRequest) -> HttpResponse:
+    from .audit import verify_chain
+    from .models import AuditEvent
+
+    require_roles(request.user, *AUDIT_ROLES)
+    report = None
+    if request.method == "POST":
+        report = verify_chain()
+        if report.ok:
+            messages.success(request, _("The audit chain is intact: %(n)d events checked.") % {"n": report.checked})
+        else:
+            messages.error(
+                request,
+                _("The audit chain is broken: %(p)d problems in %(n)d events.")
+                % {"p": len(report.problems), "n": report.checked},
+            )
+    form = AuditFilterForm(request.GET or None)
+    qs = AuditEvent.objects.all()
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            action = data["action"].strip()
+            qs = qs.filter(action__startswith=action) if action.endswith(".") else qs.filter(action=action)
+        if data["object_type"]:
+            qs = qs.filter(object_type=data["object_type"])
+        if data["actor"]:
+            qs = qs.filter(actor_label__icontains=data["actor"].strip())
+        if data["date_from"]:
+            qs = qs.filter(occurred_at__gte=start_of_day(data["date_from"]))
+        if data["date_to"]:
+            qs = qs.filter(occurred_at__lte=end_of_day(data["date_to"]))
+    page = keyset_page(request, qs, keys=["seq"], parsers=[int], per_page=50)
+    for event in page.items:
+        name = SUBJECT_URLS.get(event.subject_type)
+        try:
+            event.subject_url = reverse(name, args=[event.subject_id]) if name else ""
+        except NoReverseMatch:
+            event.subject_url = ""
+    context = {"form": form, "page": page, "report": report}
+    return render_list(request, "core/audit.html", "core/_audit_results.html", context)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from certbody.clients.models import Organisation
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import has_role
 from certbody.core.roles import Role
@@ -59,3 +60,27 @@ def ensure_certificate_open_for(certificate: Certificate, *, kind: str, organisa
             _("Application %(number)s for this certificate is still open.") % {"number": open_app.number},
             details={"field": "certificate"},
         )
+
+
+# A holder search naming more organisations than this is too vague to be useful; the first ones are used.
+MAX_HOLDERS = 2000
+# Fewer matching certificates than this are cheaper to sort than to find by walking the date index.
+SORT_MATCHES_BELOW = 50_000
+
+
+def holder_matches(qs: QuerySet[Certificate], term: str) -> tuple[QuerySet[Certificate], bool]:
+    """Certificates whose holder's name contains `term` (Chinese or English), and whether they are few.
+
+    The substring is looked up in the organisation table (thousands of rows), not scanned
+    across a million certificates: any term length works, and no match costs nothing.
+    The certificates are then found through the (organisation, status) index.
+    """
+    term = term.strip()
+    holders = list(
+        Organisation.objects.filter(Q(name__contains=term) | Q(name_en__icontains=term)).values_list("pk", flat=True)[
+            :MAX_HOLDERS
+        ]
+    )
+    matched = qs.filter(organisation_id__in=holders)
+    few = Certificate.objects.filter(organisation_id__in=holders).values("pk")[:SORT_MATCHES_BELOW].count()
+    return matched, few < SORT_MATCHES_BELOW

@@ -41,7 +41,7 @@ from .models import (
     SuspensionReason,
     WithdrawalReason,
 )
-from .selectors import certificates_for
+from .selectors import certificates_for, holder_matches
 
 PER_PAGE = 25
 STATUS_DECIDERS = (Role.DECIDER, Role.QUALITY)
@@ -88,8 +88,8 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         if data["number"]:
             qs, narrow = number_prefix(qs, data["number"].strip().upper())
         if data["holder"]:
-            # `contains`, not `icontains`: a trigram index can serve it on PostgreSQL (DESIGN.md).
-            qs = qs.filter(holder_name__contains=data["holder"].strip())
+            qs, few = holder_matches(qs, data["holder"])
+            narrow = narrow or few
         if data["status"]:
             qs = qs.filter(status=data["status"])
         if data["category"]:

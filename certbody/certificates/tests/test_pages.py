@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certbody.certificates.models import Certificate, NonconformityCase
+from certbody.clients.services import organisation_create
 from certbody.core import scenarios as sc
 from certbody.core.tests.pages import Pages, form_errors
 
@@ -23,6 +24,9 @@ def pages(client):
 
 def make_certificates(cast, scheme, n: int, *, start: date = date(2025, 1, 1), status: str = "valid", **kw):
     """Bare certificate rows for list tests (the lifecycle is tested elsewhere)."""
+    if "holder" in kw and "organisation" not in kw:
+        # The holder is an organisation on record, as it always is for issued certificates.
+        kw["organisation"] = organisation_create(actor=None, name=kw["holder"], address="成都市高新区")
     rows = [
         Certificate(
             number=f"{kw.get('prefix', 'NFCC2025T')}{i:05d}",

@@ -40,6 +40,14 @@ from .data import CLIENTS, DEMO_USERNAMES, LABS, STAFF, demo_usccs, make_uscc
 from .steps import CaseSteps, S, Step, Timeline
 
 
+def demo_logins(password: str) -> list[tuple[str, str, str]]:
+    """(username, role, password) of every demo user."""
+    logins = [(m.username, str(Role(m.role).label), password) for m in STAFF]
+    logins += [(c.user, str(Role.CLIENT.label) + f" · {c.name}", password) for c in CLIENTS]
+    logins += [(lab.user, str(Role.LAB.label) + f" · {lab.name}", password) for lab in LABS]
+    return logins
+
+
 def demo_present() -> bool:
     """True when any demo user or demo client already exists: the demo is never built twice."""
     return (
@@ -563,7 +571,6 @@ class DemoBuilder(CaseSteps):
         apps = dict(Application.objects.values_list("status").annotate(n=Count("id")).order_by())
         kinds = dict(Application.objects.values_list("kind").annotate(n=Count("id")).order_by())
         certs = dict(Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
-        logins = [(m.username, str(Role(m.role).label), self.password) for m in STAFF]
-        logins += [(c.user, str(Role.CLIENT.label) + f" · {c.name}", self.password) for c in CLIENTS]
-        logins += [(lab.user, str(Role.LAB.label) + f" · {lab.name}", self.password) for lab in LABS]
-        return DemoResult(applications=apps, application_kinds=kinds, certificates=certs, logins=logins)
+        return DemoResult(
+            applications=apps, application_kinds=kinds, certificates=certs, logins=demo_logins(self.password)
+        )

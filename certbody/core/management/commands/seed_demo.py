@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certbody.core.demo.bulk import bulk_certificates
-from certbody.core.demo.story import DemoBuilder, demo_present
+from certbody.core.demo.story import DemoBuilder, demo_logins, demo_present
 
 DEFAULT_PASSWORD = "certbody-demo"
 
@@ -51,6 +51,7 @@ class Command(BaseCommand):
     def _demo(self, password: str) -> None:
         if demo_present():
             self.stdout.write(_("The demo is already present (its users exist); nothing to do for it."))
+            self._print_logins(demo_logins(password))
             return
         self.stdout.write(_("Building the demo: four years of cases replayed through the services…"))
         started = time.monotonic()
@@ -62,12 +63,15 @@ class Command(BaseCommand):
         self.stdout.write(_("Applications by status: %(counts)s") % {"counts": _fmt(result.applications)})
         self.stdout.write(_("Applications by kind: %(counts)s") % {"counts": _fmt(result.application_kinds)})
         self.stdout.write(_("Certificates by status: %(counts)s") % {"counts": _fmt(result.certificates)})
+        self._print_logins(result.logins)
+
+    def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
         self.stdout.write("")
         self.stdout.write(_("Demo logins:"))
-        width = max(len(username) for username, _r, _p in result.logins)
+        width = max(len(username) for username, _r, _p in logins)
         header = f"  {_('username'):<{width}}  {_('password'):<16}  {_('role')}"
         self.stdout.write(header)
-        for username, role, pw in result.logins:
+        for username, role, pw in logins:
             self.stdout.write(f"  {username:<{width}}  {pw:<16}  {role}")
 
     def _bulk(self, n: int, batch_size: int) -> None:

@@ -125,7 +125,7 @@ def main() -> None:
             params = {"after": re.search(r"after=([^\"&]+)", response.content.decode()).group(1)}
 
     def p(samples, q):
-        return samples[min(len(samples) - 1, int(round(q * (len(samples) - 1))))]
+        return samples[min(len(samples) - 1, round(q * (len(samples) - 1)))]
 
     for fn in [baseline, page({})]:
         timed(fn, 5)  # warm caches

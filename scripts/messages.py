@@ -74,7 +74,11 @@ def from_template(path: Path):
         end = text.find(")", match.end())
         while end != -1:
             try:
-                tree = ast.parse(text[start : end + 1].replace("_(", "gettext(", 1) if match.group(1) == "_" else text[start : end + 1])
+                tree = ast.parse(
+                    text[start : end + 1].replace("_(", "gettext(", 1)
+                    if match.group(1) == "_"
+                    else text[start : end + 1]
+                )
             except SyntaxError:
                 end = text.find(")", end + 1)
                 continue
@@ -156,8 +160,10 @@ def untranslated(found, po) -> list[str]:
     missing = []
     for key, places in found.items():
         entry = entries.get(key)
-        done = entry is not None and "fuzzy" not in entry.flags and (
-            all(entry.msgstr_plural.values()) if key[2] else bool(entry.msgstr)
+        done = (
+            entry is not None
+            and "fuzzy" not in entry.flags
+            and (all(entry.msgstr_plural.values()) if key[2] else bool(entry.msgstr))
         )
         if not done:
             missing.append(f"{places[0]}: {key[1]!r}")

@@ -27,7 +27,12 @@ class User(AbstractUser):
         related_name="members",
     )
     lab = models.ForeignKey(
-        "labs.Lab", verbose_name=_("laboratory"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        "labs.Lab",
+        verbose_name=_("laboratory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
 
     class Meta:

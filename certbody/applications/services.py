@@ -192,7 +192,9 @@ def application_reject(*, actor: Any, application: Application, reason: str) -> 
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for rejecting the application."), details={"field": "reason"})
     application.stage_due = None
-    return APPLICATION_FLOW.apply(application, "reject", actor=actor, reason=reason.strip(), update_fields=["stage_due"])
+    return APPLICATION_FLOW.apply(
+        application, "reject", actor=actor, reason=reason.strip(), update_fields=["stage_due"]
+    )
 
 
 @transaction.atomic

@@ -154,7 +154,9 @@ class CertificateVersion(models.Model):
         ordering = ["certificate", "version_no"]
         constraints = [
             models.UniqueConstraint(fields=["certificate", "version_no"], name="uniq_cert_version"),
-            models.CheckConstraint(condition=models.Q(issued_on__gte=models.F("decided_on")), name="grant_not_before_decision"),
+            models.CheckConstraint(
+                condition=models.Q(issued_on__gte=models.F("decided_on")), name="grant_not_before_decision"
+            ),
         ]
 
     def __str__(self) -> str:

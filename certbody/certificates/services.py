@@ -163,7 +163,9 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
     certificate.expires_on = expires_on
     certificate.holder_name = version.holder_name
     certificate.product_name = _product_label(units)
-    certificate.save(update_fields=["version_no", "issued_on", "expires_on", "holder_name", "product_name", "updated_at"])
+    certificate.save(
+        update_fields=["version_no", "issued_on", "expires_on", "holder_name", "product_name", "updated_at"]
+    )
     audit_record(
         actor=actor,
         action="certificate.new_version",
@@ -173,7 +175,9 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
         reason=decision.reason,
     )
     if application.kind == Application.Kind.RECERTIFICATION:
-        surveillance_cancel_open(actor=actor, certificate=certificate, reason=_("Replaced by the recertification cycle"))
+        surveillance_cancel_open(
+            actor=actor, certificate=certificate, reason=_("Replaced by the recertification cycle")
+        )
         surveillance_plan_next(actor=actor, certificate=certificate, after=old_expiry)
     return certificate
 

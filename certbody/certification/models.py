@@ -254,9 +254,7 @@ class TechnicalReview(models.Model):
         GRANT = "grant", _("Grant")
         REFUSE = "refuse", _("Refuse")
 
-    application = models.ForeignKey(
-        "applications.Application", on_delete=models.PROTECT, related_name="reviews"
-    )
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recommendation = models.CharField(_("recommendation"), max_length=10, choices=Recommendation.choices)
     comments = models.TextField(_("comments"), blank=True)
@@ -306,9 +304,7 @@ class Surveillance(models.Model):
         SUSPEND = "suspend", _("Suspend the certificate")
         WITHDRAW = "withdraw", _("Withdraw the certificate")
 
-    certificate = models.ForeignKey(
-        "certificates.Certificate", on_delete=models.PROTECT, related_name="surveillances"
-    )
+    certificate = models.ForeignKey("certificates.Certificate", on_delete=models.PROTECT, related_name="surveillances")
     sequence_no = models.PositiveSmallIntegerField(_("number"))
     due_on = models.DateField(_("due"), db_index=True)
     methods = models.JSONField(_("methods"), default=list)
@@ -329,9 +325,7 @@ class Surveillance(models.Model):
         verbose_name = _("surveillance")
         verbose_name_plural = _("surveillances")
         ordering = ["due_on", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["certificate", "sequence_no"], name="uniq_surveillance_seq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["certificate", "sequence_no"], name="uniq_surveillance_seq")]
 
     def __str__(self) -> str:
         return f"{self.certificate.number} #{self.sequence_no}"

@@ -23,7 +23,9 @@ def involvements_of(user: Any, *, application=None, surveillance=None) -> QueryS
 
 def ensure_independent(user: Any, *, application=None, surveillance=None, step: str) -> None:
     """Refuse a review or decision by anyone who took part in the evaluation, naming the part."""
-    parts = sorted({str(i.get_part_display()) for i in involvements_of(user, application=application, surveillance=surveillance)})
+    parts = sorted(
+        {str(i.get_part_display()) for i in involvements_of(user, application=application, surveillance=surveillance)}
+    )
     if parts:
         case = application if application is not None else surveillance
         raise NotIndependent(
@@ -62,7 +64,9 @@ def is_team_member(user: Any, inspection: Inspection, *, leader: bool = False) -
 
 def test_orders_for(user: Any) -> QuerySet[TestOrder]:
     qs = TestOrder.objects.all()
-    if has_role(user, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN, Role.MARKET):
+    if has_role(
+        user, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN, Role.MARKET
+    ):
         return qs
     if has_role(user, Role.LAB) and user.lab_id:
         return qs.filter(lab_id=user.lab_id)
@@ -76,7 +80,9 @@ def test_orders_for(user: Any) -> QuerySet[TestOrder]:
 
 def inspections_for(user: Any) -> QuerySet[Inspection]:
     qs = Inspection.objects.all()
-    if has_role(user, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN, Role.MARKET):
+    if has_role(
+        user, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN, Role.MARKET
+    ):
         return qs
     cond = Q(pk__in=[])
     if has_role(user, Role.INSPECTOR):
@@ -90,7 +96,9 @@ def inspections_for(user: Any) -> QuerySet[Inspection]:
 
 def surveillances_for(user: Any) -> QuerySet[Surveillance]:
     qs = Surveillance.objects.all()
-    if has_role(user, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN, Role.MARKET):
+    if has_role(
+        user, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN, Role.MARKET
+    ):
         return qs
     cond = Q(pk__in=[])
     if has_role(user, Role.INSPECTOR):

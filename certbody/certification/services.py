@@ -234,9 +234,7 @@ def test_order_report(
         errors["report_file"] = _("Attach the test report.")
     if errors:
         raise InvalidInput(" ".join(str(e) for e in errors.values()), details={"fields": errors})
-    order.report_issued_on = _check_date(
-        issued_on, "issued_on", _("report date"), not_before=order.sample_received_on
-    )
+    order.report_issued_on = _check_date(issued_on, "issued_on", _("report date"), not_before=order.sample_received_on)
     from certbody.core.uploads import check_document
 
     content = check_document(report_file)
@@ -357,7 +355,9 @@ def finding_close(*, actor: Any, finding: Finding, corrective_action: str) -> Fi
         _("Only the team leader or the case engineer may close a nonconformity."),
     )
     if not (corrective_action or "").strip():
-        raise InvalidInput(_("Describe the corrective action that was verified."), details={"field": "corrective_action"})
+        raise InvalidInput(
+            _("Describe the corrective action that was verified."), details={"field": "corrective_action"}
+        )
     finding.corrective_action = corrective_action.strip()
     finding.closed_by = actor
     finding.closed_at = timezone.now()
@@ -380,9 +380,10 @@ def inspection_complete(
     INSPECTION_FLOW.check(inspection, "complete")
     if conclusion not in Result.values:
         raise InvalidInput(_("Choose the conclusion: pass or fail."), details={"field": "conclusion"})
-    if conclusion == Result.PASS and inspection.findings.filter(
-        severity=Finding.Severity.MAJOR, status=Finding.Status.OPEN
-    ).exists():
+    if (
+        conclusion == Result.PASS
+        and inspection.findings.filter(severity=Finding.Severity.MAJOR, status=Finding.Status.OPEN).exists()
+    ):
         raise InvalidInput(_("An inspection with an open major nonconformity cannot conclude 'pass'."))
     inspection.completed_on = _check_date(completed_on, "completed_on", _("completion date"))
     inspection.conclusion = conclusion
@@ -473,7 +474,9 @@ def reviewer_assign(*, actor: Any, application: Application, reviewer: Any) -> A
     if application.status not in (Application.Status.EVALUATION, Application.Status.REVIEW):
         raise InvalidInput(_("A reviewer is assigned during evaluation or review."))
     if not reviewer.has_role(Role.REVIEWER):
-        raise InvalidInput(_("%(user)s is not a technical reviewer.") % {"user": reviewer}, details={"field": "reviewer"})
+        raise InvalidInput(
+            _("%(user)s is not a technical reviewer.") % {"user": reviewer}, details={"field": "reviewer"}
+        )
     ensure_independent(reviewer, application=application, step=_("review it"))
     before = getattr(application.reviewer, "username", None)
     application.reviewer = reviewer
@@ -489,7 +492,9 @@ def reviewer_assign(*, actor: Any, application: Application, reviewer: Any) -> A
 
 
 @transaction.atomic
-def review_complete(*, actor: Any, application: Application, recommendation: str, comments: str = "") -> TechnicalReview:
+def review_complete(
+    *, actor: Any, application: Application, recommendation: str, comments: str = ""
+) -> TechnicalReview:
     application = lock(Application, application.pk)
     require_role(actor, Role.REVIEWER)
     APPLICATION_FLOW.check(application, "review")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC
 import json
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import connection, transaction

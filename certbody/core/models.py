@@ -68,6 +68,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
 
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"
+
 
 class StatusChange(models.Model):
     """A row per change of workflow state of any entity: the status history."""

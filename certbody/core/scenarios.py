@@ -67,7 +67,9 @@ def make_cast(prefix: str = "", password: str | None = "demo-pass-2026") -> Cast
     manufacturer = manufacturer_create(
         actor=None, organisation=organisation, name=organisation.name, address=organisation.address
     )
-    site = production_site_create(actor=None, manufacturer=manufacturer, name="研发中心", address="重庆市渝北区星光大道")
+    site = production_site_create(
+        actor=None, manufacturer=manufacturer, name="研发中心", address="重庆市渝北区星光大道"
+    )
     lab = lab_create(actor=None, name=f"{prefix}国家金融科技测评中心实验室", accreditation_number="CNAS L0001")
     return Cast(
         market=staff("market", Role.MARKET, "市场 李娜"),
@@ -90,9 +92,17 @@ def make_cast(prefix: str = "", password: str | None = "demo-pass-2026") -> Cast
     )
 
 
-def submitted_application(cast: Cast, scheme: Scheme, *, title: str = "", kind=Application.Kind.INITIAL,
-                          certificate=None, product: str = "手机银行客户端", models: tuple[str, ...] = ("V6",),
-                          actor: Any = None) -> Application:
+def submitted_application(
+    cast: Cast,
+    scheme: Scheme,
+    *,
+    title: str = "",
+    kind=Application.Kind.INITIAL,
+    certificate=None,
+    product: str = "手机银行客户端",
+    models: tuple[str, ...] = ("V6",),
+    actor: Any = None,
+) -> Application:
     actor = actor or cast.client
     application = app_svc.application_create(
         actor=actor,
@@ -152,7 +162,9 @@ def evaluated(cast: Cast, application: Application, *, result: str = Result.PASS
         inspection = cert_svc.inspection_plan(
             actor=cast.engineer, case=application, planned_on=today, leader=cast.inspector, members=[cast.inspector2]
         )
-        cert_svc.inspection_complete(actor=cast.inspector, inspection=inspection, conclusion=Result.PASS, completed_on=today)
+        cert_svc.inspection_complete(
+            actor=cast.inspector, inspection=inspection, conclusion=Result.PASS, completed_on=today
+        )
     return cert_svc.evaluation_complete(actor=cast.engineer, application=application)
 
 
@@ -184,8 +196,12 @@ def certified(cast: Cast, scheme: Scheme, **kw):
 def surveyed(cast: Cast, surveillance, *, outcome: str = "keep", reason: str = ""):
     today = timezone.localdate()
     cert_svc.surveillance_start(actor=cast.engineer, surveillance=surveillance)
-    inspection = cert_svc.inspection_plan(actor=cast.engineer, case=surveillance, planned_on=today, leader=cast.inspector)
-    cert_svc.inspection_complete(actor=cast.inspector, inspection=inspection, conclusion=Result.PASS, completed_on=today)
+    inspection = cert_svc.inspection_plan(
+        actor=cast.engineer, case=surveillance, planned_on=today, leader=cast.inspector
+    )
+    cert_svc.inspection_complete(
+        actor=cast.inspector, inspection=inspection, conclusion=Result.PASS, completed_on=today
+    )
     return cert_svc.surveillance_complete(actor=cast.decider, surveillance=surveillance, outcome=outcome, reason=reason)
 
 

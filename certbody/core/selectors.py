@@ -61,7 +61,7 @@ def work_queue(user: Any) -> list[Task]:
     """Tasks for every role the user holds; overdue first, then by due date."""
     tasks: list[Task] = []
     apps = Application.objects.select_related("organisation")
-    S = Application.Status
+    S = Application.Status  # noqa: N806 - reads as the enum it is
     if has_role(user, Role.CLIENT) and user.organisation_id:
         for app in apps.filter(organisation_id=user.organisation_id, status__in=[S.DRAFT, S.RETURNED])[:LIMIT]:
             title = _("Complete and submit") if app.status == S.DRAFT else _("Complete what is missing and resubmit")
@@ -105,7 +105,8 @@ def work_queue(user: Any) -> list[Task]:
             )
     if has_role(user, Role.LAB) and user.lab_id:
         open_orders = TestOrder.objects.filter(
-            lab_id=user.lab_id, status__in=[TestOrder.Status.ORDERED, TestOrder.Status.SAMPLE_SENT, TestOrder.Status.SAMPLE_RECEIVED]
+            lab_id=user.lab_id,
+            status__in=[TestOrder.Status.ORDERED, TestOrder.Status.SAMPLE_SENT, TestOrder.Status.SAMPLE_RECEIVED],
         )
         days = int(get_setting("test_report_days"))
         for order in open_orders[:LIMIT]:
@@ -126,7 +127,9 @@ def work_queue(user: Any) -> list[Task]:
     if has_role(user, Role.DECIDER):
         for app in apps.filter(status=S.DECISION)[:LIMIT]:
             tasks.append(_app_task(app, _("Certification decision")))
-        for s in Surveillance.objects.select_related("certificate").filter(status=Surveillance.Status.IN_PROGRESS)[:LIMIT]:
+        for s in Surveillance.objects.select_related("certificate").filter(status=Surveillance.Status.IN_PROGRESS)[
+            :LIMIT
+        ]:
             tasks.append(
                 Task(
                     kind="surveillance",
@@ -138,7 +141,9 @@ def work_queue(user: Any) -> list[Task]:
                 )
             )
     if has_role(user, Role.DECIDER, Role.QUALITY):
-        for case in NonconformityCase.objects.select_related("certificate").filter(status=NonconformityCase.Status.OPEN)[:LIMIT]:
+        for case in NonconformityCase.objects.select_related("certificate").filter(
+            status=NonconformityCase.Status.OPEN
+        )[:LIMIT]:
             tasks.append(
                 Task(
                     kind="nonconformity",

@@ -24,6 +24,10 @@ def lab_create(*, actor: Any, name: str, categories=(), **fields: Any) -> Lab:
         actor=actor,
         action="lab.create",
         obj=lab,
-        after={"name": lab.name, "accreditation_number": lab.accreditation_number, "categories": [c.code for c in categories]},
+        after={
+            "name": lab.name,
+            "accreditation_number": lab.accreditation_number,
+            "categories": [c.code for c in categories],
+        },
     )
     return lab

@@ -146,9 +146,7 @@ class RuleVersion(models.Model):
         verbose_name = _("implementation rule version")
         verbose_name_plural = _("implementation rule versions")
         ordering = ["scheme", "-effective_from"]
-        constraints = [
-            models.UniqueConstraint(fields=["scheme", "document_code", "version"], name="uniq_rule_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["scheme", "document_code", "version"], name="uniq_rule_version")]
 
     def __str__(self) -> str:
         return f"{self.document_code} {self.version}"

@@ -149,7 +149,9 @@ CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certbody@localhost")
@@ -164,7 +166,9 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 
 # Name of the certification body as printed on its documents; data, not code.
 CERTBODY_ORG_NAME = os.environ.get("CERTBODY_ORG_NAME", "重庆国家金融科技认证中心有限责任公司")
-CERTBODY_ORG_NAME_EN = os.environ.get("CERTBODY_ORG_NAME_EN", "Chongqing National Fintech Certification Center Co., Ltd.")
+CERTBODY_ORG_NAME_EN = os.environ.get(
+    "CERTBODY_ORG_NAME_EN", "Chongqing National Fintech Certification Center Co., Ltd."
+)
 CERTBODY_ORG_ADDRESS = os.environ.get("CERTBODY_ORG_ADDRESS", "重庆市江北区金融城3号T1栋26楼")
 
 LOGGING = {

@@ -8,10 +8,10 @@ from django.utils import timezone
 from certbody.applications.models import Application
 from certbody.certificates import services as certificate_svc
 from certbody.certificates.models import Certificate, SuspensionReason, WithdrawalReason
+from certbody.certification import services as svc
 from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.errors import NotIndependent
-from certbody.certification import services as svc
 
 
 @pytest.mark.django_db
@@ -58,7 +58,9 @@ def test_full_journey_application_to_withdrawal(cast, hardware_scheme):
 def test_inspector_cannot_decide_what_he_inspected(cast, hardware_scheme):
     cast.inspector.role_grants.create(role="decider")
     inspector = type(cast.inspector).objects.get(pk=cast.inspector.pk)
-    application = sc.reviewed(cast, sc.evaluated(cast, sc.accepted(cast, sc.submitted_application(cast, hardware_scheme))))
+    application = sc.reviewed(
+        cast, sc.evaluated(cast, sc.accepted(cast, sc.submitted_application(cast, hardware_scheme)))
+    )
     with pytest.raises(NotIndependent) as err:
         svc.decision_make(actor=inspector, application=application, outcome="grant")
     assert "Inspection team leader" in err.value.message or "检查组长" in err.value.message
@@ -88,7 +90,9 @@ def test_withdrawing_an_application_cancels_its_open_test_orders_and_inspections
 def test_certification_mode_is_recorded_in_chinese_whatever_the_deciders_language(cast, hardware_scheme):
     from django.utils import translation
 
-    application = sc.reviewed(cast, sc.evaluated(cast, sc.accepted(cast, sc.submitted_application(cast, hardware_scheme))))
+    application = sc.reviewed(
+        cast, sc.evaluated(cast, sc.accepted(cast, sc.submitted_application(cast, hardware_scheme)))
+    )
     with translation.override("en"):
         certificate = sc.granted(cast, application)
     version = certificate.versions.get()

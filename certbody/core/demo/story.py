@@ -192,7 +192,10 @@ class DemoBuilder(CaseSteps):
                     address=site_spec.manufacturer_address,
                 )
                 site = production_site_create(
-                    actor=self.staff["market"], manufacturer=manufacturer, name=site_spec.site, address=site_spec.site_address
+                    actor=self.staff["market"],
+                    manufacturer=manufacturer,
+                    name=site_spec.site,
+                    address=site_spec.site_address,
                 )
                 makers.append((manufacturer, site))
             user = user_create(

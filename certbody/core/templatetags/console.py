@@ -8,6 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 register = template.Library()
 
@@ -109,6 +110,34 @@ def _status_labels(object_type: str) -> dict[str, str]:
     return {value: str(label) for value, label in status.choices} if status is not None else {}
 
 
+# Keys of audit records that are not model fields of the object, or are named differently.
+_EXTRA_FIELD_LABELS = {
+    "models": _lazy("models"),
+    "manufacturer_address": _lazy("manufacturer address"),
+    "production_site_address": _lazy("production site address"),
+    "late": _lazy("suspended after the deadline"),
+    "nonconformity_case": _lazy("nonconformity case"),
+    "decision": _lazy("decision"),
+    "leader": _lazy("team leader"),
+    "members": _lazy("team members"),
+    "contract": _lazy("contract number"),
+    "fee": _lazy("fee"),
+    "unit": _lazy("certification unit"),
+    "username": _lazy("username"),
+    "roles": _lazy("roles"),
+}
+
+
+def _field_labels(object_type: str) -> dict[str, str]:
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    return {f.name: str(f.verbose_name) for f in model._meta.concrete_fields}
+
+
 @register.filter
 def audit_changes(event: Any) -> list[dict[str, str]]:
     """Rows of (field, before, after) for an AuditEvent, keys in a stable order."""
@@ -119,6 +148,7 @@ def audit_changes(event: Any) -> list[dict[str, str]]:
         keys.remove("status")
         keys.insert(0, "status")
     status_labels = _status_labels(getattr(event, "object_type", ""))
+    field_labels = _field_labels(getattr(event, "object_type", ""))
     rows = []
     for key in keys:
         old, new = before.get(key), after.get(key)
@@ -126,7 +156,8 @@ def audit_changes(event: Any) -> list[dict[str, str]]:
             old, new = status_labels.get(old, old), status_labels.get(new, new)
         if key not in before and new in (None, "", [], {}):
             continue  # an empty field that was never set says nothing
-        rows.append({"field": key, "before": _short(old) if key in before else "", "after": _short(new)})
+        label = field_labels.get(key) or str(_EXTRA_FIELD_LABELS.get(key, key))
+        rows.append({"field": label, "before": _short(old) if key in before else "", "after": _short(new)})
     return rows
 
 

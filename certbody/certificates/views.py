@@ -53,7 +53,7 @@ REASON_LABELS = {
 
 
 # Above this many numbers under a prefix, walking the date index and filtering is cheaper than sorting them all.
-PREFIX_RANGE_LIMIT = 100_000
+PREFIX_RANGE_LIMIT = 20_000
 
 
 def number_prefix(qs, prefix: str) -> tuple[Any, bool]:

@@ -447,4 +447,8 @@ def bulk_certificates(
             },
             reason=_("Demo certificates loaded in bulk (seed_demo --certificates %(n)d).") % {"n": done},
         )
+    # Fresh statistics: planned with the old ones, prefix and holder filters pick the wrong index
+    # (seen: 260 ms instead of 0.05 ms for a number prefix on PostgreSQL after a million-row COPY).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return BulkResult(done, time.monotonic() - started, first_cert_id, last_id, created, dict(statuses))

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from certbody.core.scenarios import make_cast
+from certbody.schemes.catalogue import load_default_catalogue
 from certbody.schemes.models import Scheme
 
 
@@ -23,12 +24,28 @@ def cast(db):
 
 
 @pytest.fixture
-def software_scheme(db):
+def catalogue(db):
+    """The default catalogue; a transactional test's flush removes what the migration loaded."""
+    if not Scheme.objects.exists():
+        load_default_catalogue()
+
+
+@pytest.fixture
+def software_scheme(catalogue):
     """Client software: type testing, no initial inspection."""
     return Scheme.objects.get(code="NFCC-PC-B01")
 
 
 @pytest.fixture
-def hardware_scheme(db):
+def hardware_scheme(catalogue):
     """POS terminal: type testing plus initial factory inspection."""
     return Scheme.objects.get(code="NFCC-PC-B06")
+
+
+@pytest.fixture
+def english():
+    """Run a test in English (the default language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

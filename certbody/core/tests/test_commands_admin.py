@@ -14,6 +14,9 @@ from certbody.core.models import AuditEvent, StatusChange, SystemSetting
 from certbody.schemes.admin import SchemeForm
 from certbody.schemes.models import Scheme, Standard
 
+# Messages are asserted in English; the default language is Chinese.
+pytestmark = pytest.mark.usefixtures("english")
+
 LIFECYCLE = [Application, Certificate, CertificateVersion, AuditEvent, StatusChange]
 
 

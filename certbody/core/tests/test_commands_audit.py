@@ -9,6 +9,9 @@ from django.db import connection
 from certbody.accounts.services import user_create
 from certbody.core.models import AuditEvent
 
+# Messages are asserted in English; the default language is Chinese.
+pytestmark = pytest.mark.usefixtures("english")
+
 TABLE = AuditEvent._meta.db_table
 
 

@@ -18,6 +18,9 @@ from certbody.core.demo.clock import DemoClock
 from certbody.schemes.models import Scheme
 from config.celery import app
 
+# Messages are asserted in English; the default language is Chinese.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _run_daily(*args: str) -> str:
     out = StringIO()

@@ -469,6 +469,21 @@ def test_wrong_roles_cannot_change_a_certificates_status(cast, software_scheme):
     assert not NonconformityCase.objects.exists()
 
 
+def test_only_decision_makers_and_quality_resolve_a_nonconformity(cast, software_scheme):
+    certificate = sc.certified(cast, software_scheme)
+    case = cert_svc.nonconformity_confirm(
+        actor=cast.engineer, certificate=certificate, source="complaint", description="投诉", confirmed_on=TODAY()
+    )
+    for wrong in (cast.engineer, cast.market, cast.client, cast.reviewer):
+        with pytest.raises(NotAllowed):
+            cert_svc.nonconformity_resolve(actor=wrong, case=case, resolution="已纠正")
+    case.refresh_from_db()
+    assert case.status == NonconformityCase.Status.OPEN
+    cert_svc.nonconformity_resolve(actor=cast.quality, case=case, resolution="已纠正")
+    case.refresh_from_db()
+    assert (case.status, case.resolution) == (NonconformityCase.Status.RESOLVED, "已纠正")
+
+
 def test_status_changes_need_a_reason_code_and_a_reason(cast, software_scheme):
     certificate = sc.certified(cast, software_scheme)
     with pytest.raises(InvalidInput):

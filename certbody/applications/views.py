@@ -374,9 +374,7 @@ ACTIONS = [
         gettext_lazy("Send back to evaluation"),
         form_class=ReasonForm,
         run=lambda r, a, d: cert_svc.evaluation_reopen(actor=r.user, application=a, reason=d["reason"]),
-        available=lambda u, a: (
-            APPLICATION_FLOW.can(a, "reopen_evaluation") and has_role(u, Role.REVIEWER, Role.DECIDER)
-        ),
+        available=lambda u, a: _may_review(u, a) or _may_decide(u, a),
         style="warning",
         success=gettext_lazy("The application went back to evaluation."),
     ),

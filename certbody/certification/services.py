@@ -532,6 +532,17 @@ def evaluation_reopen(*, actor: Any, application: Application, reason: str) -> A
     """Review or decision finds the file incomplete: back to the engineer."""
     application = lock(Application, application.pk)
     require_role(actor, Role.REVIEWER, Role.DECIDER)
+    # Sending the file back is part of the review (7.5) or of the decision (7.6): the person who may take that step.
+    if application.status == Application.Status.REVIEW:
+        require_role(actor, Role.REVIEWER)
+        require(
+            application.reviewer_id in (None, actor.pk),
+            _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
+        )
+        ensure_independent(actor, application=application, step=_("review it"))
+    elif application.status == Application.Status.DECISION:
+        require_role(actor, Role.DECIDER)
+        ensure_independent(actor, application=application, step=_("decide it"))
     if not (reason or "").strip():
         raise InvalidInput(_("Say what the evaluation must still do."), details={"field": "reason"})
     application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))

@@ -1,0 +1,827 @@
+"""The permission matrix: every role against every page and every API operation.
+
+Security rule: a client sees only its own organisation's data; a role sees only its work and acts only on it.
+The tables below are the policy (DOMAIN.md, "Who uses it"):
+- clients act on their own organisation's applications only; market accepts, returns and rejects;
+- the assigned engineer runs the evaluation; labs act only on their own lab's test orders;
+- only members of the inspection team record findings (the leader completes the inspection);
+- the assigned reviewer reviews, a decider decides, neither if involved in the evaluation (ISO/IEC 17065 7.5, 7.6);
+- decision makers and quality suspend, restore and withdraw certificates; market, deciders and quality cancel them;
+- regulators (and HR, and every other CB role) read the certificate register; HR has no lifecycle access at all.
+
+A new page or endpoint fails the test until it has a row here. The world is built once for the module with the real
+services (matrix_world.py); every request runs in a savepoint that is rolled back, so no cell sees another's effects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from certbody.applications.models import Application
+from certbody.certificates.models import Certificate
+from certbody.certification import models as evaluation
+from certbody.core.models import AuditEvent
+from certbody.core.scenarios import MINIMAL_PDF
+from certbody.core.tests.matrix_world import ACTORS, World, build_world
+from certbody.core.tests.pages import form_errors
+
+SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
+# They run or oversee the process: they see every case (acting on one is another matter).
+OVERSIGHT = frozenset(
+    {
+        "market",
+        "engineer",
+        "other_engineer",
+        "reviewer",
+        "reviewer2",
+        "decider",
+        "decider_involved",
+        "quality",
+        "management",
+        "admin",
+    }
+)
+# The certificate register: every CB role and the regulators; not the labs.
+REGISTER = SIGNED_IN - {"client", "other_client", "lab", "other_lab"}
+STATUS_DECIDERS = frozenset({"decider", "decider_involved", "quality"})
+
+
+def today():
+    return timezone.localdate()
+
+
+# === who sees which object ===========================================================================================
+# The named objects of the world (matrix_world.py) by kind. "o_" objects belong to the other organisation.
+
+APPS = frozenset(
+    {
+        "app_draft",
+        "app_submitted",
+        "app_accepted",
+        "app_eval",
+        "app_review",
+        "app_decision",
+        "app_granted",
+        "app_granted2",
+        "o_app_eval",
+        "o_app_granted",
+    }
+)
+ORDERS = frozenset({"order_sent", "order_done", "o_order", "o_order_done"})
+INSPECTIONS = frozenset({"insp_a", "insp_done", "insp_follow", "o_insp"})
+SURVEILLANCES = frozenset({"surv", "surv_planned", "o_surv"})
+CERTIFICATES = frozenset({"cert", "cert2", "o_cert"})
+LISTED = APPS | ORDERS | INSPECTIONS | SURVEILLANCES | CERTIFICATES
+OTHER_ORG = frozenset(k for k in LISTED if k.startswith("o_"))
+OWN_ORG = LISTED - OTHER_ORG
+CASEWORK = APPS | ORDERS | INSPECTIONS | SURVEILLANCES
+# The inspector leads insp_a (app_eval), the inspections of app_decision and app_granted, and insp_follow (surv).
+INSPECTOR_WORK = frozenset({"app_eval", "app_decision", "app_granted", "insp_a", "insp_done", "insp_follow", "surv"})
+
+# Objects an actor must never find in a list nor as a link on any page; everything else of LISTED it must find in
+# the lists. Actors not named here see everything.
+HIDDEN: dict[str, frozenset[str]] = {
+    "client": OTHER_ORG,
+    "other_client": OWN_ORG,
+    "lab": LISTED - {"order_sent", "order_done"},
+    "other_lab": LISTED - {"o_order", "o_order_done"},
+    "inspector": CASEWORK - INSPECTOR_WORK,
+    "inspector2": CASEWORK,
+    "hr": CASEWORK,
+    "regulator": CASEWORK,
+}
+
+DETAIL_PAGES = {
+    Application: "applications:detail",
+    Certificate: "certificates:detail",
+    evaluation.TestOrder: "certification:test_order_detail",
+    evaluation.Inspection: "certification:inspection_detail",
+    evaluation.Surveillance: "certification:surveillance_detail",
+}
+
+
+def detail_links(w: World) -> dict[str, str]:
+    """href of each listed object's page -> its key in the world."""
+    return {reverse(DETAIL_PAGES[type(w.objects[k])], args=[w.objects[k].pk]): k for k in LISTED}
+
+
+# === pages ============================================================================================================
+
+OK = "200"
+LOGIN = "302 to sign-in"
+DENY = "403/404"
+ONWARD = "302 onward"  # the sign-in page sends a signed-in user on to the dashboard
+NO_GET = "405"
+
+
+def row(allowed: frozenset[str] | set[str], *, anonymous: str = LOGIN, others: str = DENY, **cells: str):
+    """One row of the table: `allowed` get the page, the others `others`, anonymous `anonymous`."""
+    result = {a: OK if a in allowed else others for a in ACTORS}
+    result["anonymous"] = anonymous
+    result.update(cells)
+    return result
+
+
+EVERYONE = SIGNED_IN
+
+PAGES: dict[str, dict[str, str]] = {
+    "accounts:login": row(set(), anonymous=OK, others=ONWARD),
+    "accounts:logout": row(set(), anonymous=NO_GET, others=NO_GET),  # POST only
+    "accounts:tokens": row(EVERYONE),  # one's own API tokens
+    "accounts:token_revoke": row(set(), others=NO_GET),  # POST only
+    "applications:list": row(EVERYONE),  # filtered: see HIDDEN
+    "applications:create": row({"client", "other_client", "market"}),
+    "applications:organisation_search": row({"market"}),
+    "applications:detail": row(OVERSIGHT | {"client", "inspector"}),  # app_eval
+    "certificates:list": row(EVERYONE),
+    "certificates:detail": row(REGISTER | {"client"}),  # cert
+    "certificates:version": row(REGISTER | {"client"}),
+    "certification:test_order_list": row(EVERYONE),
+    "certification:test_order_detail": row(OVERSIGHT | {"client", "lab"}),  # order_sent
+    "certification:test_order_report": row(OVERSIGHT | {"client", "lab"}),  # order_done's report PDF
+    "certification:inspection_list": row(EVERYONE),
+    "certification:inspection_detail": row(OVERSIGHT | {"client", "inspector"}),  # insp_a
+    "certification:surveillance_list": row(EVERYONE),
+    "certification:surveillance_detail": row(OVERSIGHT | {"client", "inspector"}),  # surv
+    "schemes:list": row(EVERYONE),
+    "core:dashboard": row(EVERYONE),
+    "core:audit": row({"quality", "management", "admin"}),
+}
+
+PAGE_URLS: dict[str, Callable[[World], str]] = {
+    "accounts:login": lambda w: reverse("accounts:login"),
+    "accounts:logout": lambda w: reverse("accounts:logout"),
+    "accounts:tokens": lambda w: reverse("accounts:tokens"),
+    "accounts:token_revoke": lambda w: reverse("accounts:token_revoke", args=[w.client_token.pk]),
+    "applications:list": lambda w: reverse("applications:list"),
+    "applications:create": lambda w: reverse("applications:create"),
+    "applications:organisation_search": lambda w: (
+        reverse("applications:organisation_search") + "?organisation_query=%E9%87%8D%E5%BA%86"
+    ),
+    "applications:detail": lambda w: reverse("applications:detail", args=[w.app_eval.pk]),
+    "certificates:list": lambda w: reverse("certificates:list"),
+    "certificates:detail": lambda w: reverse("certificates:detail", args=[w.cert.pk]),
+    "certificates:version": lambda w: reverse("certificates:version", args=[w.cert.pk, 1]),
+    "certification:test_order_list": lambda w: reverse("certification:test_order_list"),
+    "certification:test_order_detail": lambda w: reverse("certification:test_order_detail", args=[w.order_sent.pk]),
+    "certification:test_order_report": lambda w: reverse("certification:test_order_report", args=[w.order_done.pk]),
+    "certification:inspection_list": lambda w: reverse("certification:inspection_list"),
+    "certification:inspection_detail": lambda w: reverse("certification:inspection_detail", args=[w.insp_a.pk]),
+    "certification:surveillance_list": lambda w: reverse("certification:surveillance_list"),
+    "certification:surveillance_detail": lambda w: reverse("certification:surveillance_detail", args=[w.surv.pk]),
+    "schemes:list": lambda w: reverse("schemes:list"),
+    "core:dashboard": lambda w: reverse("core:dashboard"),
+    "core:audit": lambda w: reverse("core:audit"),
+}
+
+# List pages and the kind of object they list (checked against HIDDEN both ways).
+LIST_PAGES = {
+    "applications:list": APPS,
+    "certificates:list": CERTIFICATES,
+    "certification:test_order_list": ORDERS,
+    "certification:inspection_list": INSPECTIONS,
+    "certification:surveillance_list": SURVEILLANCES,  # open ones by default: all three are open
+}
+
+SKIPPED_PREFIXES = ("admin/", "i18n/", "jsi18n/", "api/v1/")
+
+
+def page_names() -> set[str]:
+    """Every URL pattern of the project by its namespaced name, but the admin, i18n and the API."""
+    names: set[str] = set()
+
+    def walk(resolver, prefix: str, namespace: str) -> None:
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            if isinstance(pattern, URLResolver):
+                walk(pattern, route, ":".join(filter(None, [namespace, pattern.namespace])))
+            else:
+                name = pattern.name or f"<unnamed {route}>"
+                names.add(f"{namespace}:{name}" if namespace else name)
+
+    walk(get_resolver(), "", "")
+    return names
+
+
+# === POST steps on pages ==============================================================================================
+
+
+@dataclass(frozen=True)
+class Step:
+    """One representative POST on a page, by everyone: `allowed` succeed, the others are refused and change nothing."""
+
+    page: str
+    url: Callable[[World], str]
+    allowed: frozenset[str]
+    data: Callable[[World], dict[str, Any]]
+    state: Callable[[World], Any]  # what the step changes (besides the audit trail)
+    success: int = 302
+    check: Callable[[World, str], Any] | None = None  # after a success by the actor: must hold
+
+
+def _status(key: str) -> Callable[[World], Any]:
+    return lambda w: w.fresh(key).status
+
+
+def _detail(key: str) -> Callable[[World], str]:
+    return lambda w: reverse(DETAIL_PAGES[type(w.objects[key])], args=[w.objects[key].pk])
+
+
+def _created_for_own_organisation(w: World, actor: str) -> bool:
+    newest = Application.objects.latest("pk")
+    expected = w.users[actor].organisation_id or w.cast.organisation.pk  # market applied for the own organisation
+    return newest.organisation_id == expected
+
+
+STEPS = [
+    Step(
+        "applications:create",
+        lambda w: reverse("applications:create"),
+        # other_client names the own organisation in the form: the application must still be its own.
+        frozenset({"client", "other_client", "market"}),
+        lambda w: {
+            "organisation": w.cast.organisation.pk,
+            "organisation_query": w.cast.organisation.name,
+            "scheme": w.software.pk,
+            "title": "矩阵 新申请",
+        },
+        lambda w: Application.objects.count(),
+        check=_created_for_own_organisation,
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_draft"),
+        frozenset({"client", "market"}),
+        lambda w: {"action": "submit"},
+        _status("app_draft"),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_draft"),
+        # The client's own users and market; the administrator keeps the client register (as in the Django admin).
+        frozenset({"client", "market", "admin"}),
+        lambda w: {"action": "manufacturer_add", "name": "矩阵电子有限公司", "name_en": "", "address": "重庆市"},
+        lambda w: w.cast.organisation.manufacturers.count(),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_submitted"),
+        frozenset({"market"}),
+        lambda w: {
+            "action": "accept",
+            "contract_number": "HT-MATRIX-1",
+            "fee": "1000.00",
+            "signed_on": today().isoformat(),
+            "engineer": w.cast.engineer.pk,
+            "evaluation_required": "on",
+        },
+        _status("app_submitted"),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_eval"),
+        frozenset({"engineer"}),  # the assigned engineer, not any engineer
+        lambda w: {
+            "action": "test_order",
+            "lab": w.cast.lab.pk,
+            "purpose": evaluation.TestOrder.Purpose.TYPE_TEST,
+            "unit": w.app_eval.units.get().pk,
+            "sample_description": "样机两台",
+        },
+        lambda w: w.app_eval.test_orders.count(),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_review"),
+        frozenset({"reviewer"}),
+        lambda w: {"action": "review", "recommendation": "grant", "comments": ""},
+        _status("app_review"),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_review"),
+        frozenset({"reviewer"}),  # sending back is part of the review: its reviewer's
+        lambda w: {"action": "reopen_evaluation", "reason": "检查报告缺页"},
+        _status("app_review"),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_decision"),
+        frozenset({"decider"}),  # at the decision stage, an independent decider's (not the reviewer's any more)
+        lambda w: {"action": "reopen_evaluation", "reason": "缺少工厂检查记录"},
+        _status("app_decision"),
+    ),
+    Step(
+        "applications:detail",
+        _detail("app_decision"),
+        frozenset({"decider"}),  # not decider_involved: on the inspection team
+        lambda w: {"action": "decide", "outcome": "grant", "reason": "", "issued_on": ""},
+        _status("app_decision"),
+    ),
+    Step(
+        "certification:test_order_detail",
+        _detail("order_sent"),
+        frozenset({"lab", "engineer"}),
+        lambda w: {"action": "receive_sample", "received_on": today().isoformat()},
+        _status("order_sent"),
+    ),
+    Step(
+        "certification:inspection_detail",
+        _detail("insp_a"),
+        frozenset({"inspector"}),
+        lambda w: {"action": "finding_add", "severity": "minor", "clause": "5.1", "description": "标识不清"},
+        lambda w: evaluation.Finding.objects.filter(inspection=w.insp_a).count(),
+    ),
+    Step(
+        "certification:surveillance_detail",
+        _detail("surv"),
+        frozenset({"decider", "decider_involved"}),  # decider_involved took no part in this surveillance
+        lambda w: {"action": "decide", "outcome": "keep", "reason": ""},
+        _status("surv"),
+    ),
+    Step(
+        "certificates:detail",
+        _detail("cert"),
+        STATUS_DECIDERS,
+        lambda w: {
+            "action": "suspend",
+            "reason_code": "nonconformity",
+            "reason": "未按期整改",
+            "until": (today() + timedelta(days=30)).isoformat(),
+            "case": w.nc.pk,
+        },
+        _status("cert"),
+    ),
+    Step(
+        "certificates:detail",
+        _detail("cert"),
+        STATUS_DECIDERS | {"market"},
+        lambda w: {"action": "cancel", "reason_code": "client_request", "reason": "持证人申请注销"},
+        _status("cert"),
+    ),
+    Step(
+        "certificates:detail",
+        _detail("cert"),
+        frozenset({"client", "market"}),  # a change application for the holder
+        lambda w: {
+            "action": "new_application",
+            "kind": "change",
+            "title": "变更 POS终端",
+            "change_description": "更换主板",
+        },
+        lambda w: Application.objects.count(),
+    ),
+    Step(
+        "core:audit",
+        lambda w: reverse("core:audit"),
+        frozenset({"quality", "management", "admin"}),
+        lambda w: {},  # verifies the chain; changes nothing
+        lambda w: None,
+        success=200,
+    ),
+    Step(
+        "accounts:token_revoke",
+        lambda w: reverse("accounts:token_revoke", args=[w.client_token.pk]),
+        frozenset({"client"}),  # one's own tokens only
+        lambda w: {},
+        lambda w: w.fresh("client_token").revoked_at,
+    ),
+]
+
+
+# === API ==============================================================================================================
+
+
+@dataclass(frozen=True)
+class Op:
+    """One API operation: who may (anything but 401/403/404 and a schema error), the objects in its path, its body."""
+
+    allowed: frozenset[str]
+    on: dict[str, str] = field(default_factory=dict)  # path parameter -> world key
+    body: Callable[[World], dict[str, Any]] | None = None
+    multipart: bool = False
+    exact: dict[str, int] = field(default_factory=dict)  # actor -> the status the policy spells out
+    lists: frozenset[str] | None = None  # a list of these objects: checked against HIDDEN
+
+
+def op(allowed, on=None, body=None, *, multipart=False, lists=None, **exact: int) -> Op:
+    return Op(frozenset(allowed), on or {}, body, multipart, exact, lists)
+
+
+APP_READERS = OVERSIGHT | {"client", "inspector"}
+ORDER_READERS = OVERSIGHT | {"client", "lab"}
+INSPECTION_READERS = OVERSIGHT | {"client", "inspector"}
+SURVEILLANCE_READERS = OVERSIGHT | {"client", "inspector"}
+# Who cannot see app_eval: naming it in a request body is refused as an unknown reference (422, as if it did not
+# exist), the API's rule for objects named in a body rather than in the path.
+NOT_APP_EVAL = {a: 422 for a in SIGNED_IN - APP_READERS}
+
+
+def _today_iso() -> str:
+    return today().isoformat()
+
+
+API: dict[str, Op] = {
+    "GET /me": op(SIGNED_IN),
+    "GET /me/tasks": op(SIGNED_IN, lists=LISTED),
+    "GET /catalogue/categories": op(SIGNED_IN),
+    "GET /catalogue/schemes": op(SIGNED_IN),
+    "GET /catalogue/schemes/{code}": op(SIGNED_IN, {"code": "software"}),
+    "GET /applications": op(SIGNED_IN, lists=APPS),
+    # A client applies for its own organisation: naming another is an unknown organisation (422).
+    "POST /applications": op(
+        {"client", "market"},
+        body=lambda w: {"title": "矩阵", "scheme": w.software.code, "organisation_id": w.cast.organisation.pk},
+        other_client=422,
+    ),
+    "GET /applications/{application_id}": op(APP_READERS, {"application_id": "app_eval"}),
+    "POST /applications/{application_id}/units": op(
+        {"client", "market"},
+        {"application_id": "app_draft"},
+        lambda w: {
+            "product_name": "手机银行客户端",
+            "model_names": ["V8"],
+            "version": "8.0",
+            "manufacturer_id": w.cast.manufacturer.pk,
+            "production_site_id": w.cast.site.pk,
+        },
+    ),
+    "POST /applications/{application_id}/units/{unit_id}/remove": op(
+        {"client", "market"}, {"application_id": "app_draft", "unit_id": "unit_draft"}
+    ),
+    "POST /applications/{application_id}/submit": op({"client", "market"}, {"application_id": "app_draft"}),
+    "POST /applications/{application_id}/return": op(
+        {"market"}, {"application_id": "app_submitted"}, lambda w: {"reason": "缺少营业执照"}
+    ),
+    "POST /applications/{application_id}/reject": op(
+        {"market"}, {"application_id": "app_submitted"}, lambda w: {"reason": "不在认证范围"}
+    ),
+    "POST /applications/{application_id}/accept": op(
+        {"market"},
+        {"application_id": "app_submitted"},
+        lambda w: {
+            "contract_number": "HT-MATRIX-2",
+            "fee": "1000.00",
+            "signed_on": _today_iso(),
+            "engineer": w.cast.engineer.username,
+        },
+    ),
+    "POST /applications/{application_id}/withdraw": op(
+        {"client", "market"}, {"application_id": "app_submitted"}, lambda w: {"reason": "暂缓"}
+    ),
+    "GET /applications/{application_id}/evaluation": op(APP_READERS, {"application_id": "app_eval"}),
+    # The engineer assigned at acceptance (or market, who may assign another); not any engineer.
+    "POST /applications/{application_id}/start-evaluation": op(
+        {"engineer", "market"}, {"application_id": "app_accepted"}, lambda w: {}
+    ),
+    "POST /applications/{application_id}/complete-evaluation": op({"engineer"}, {"application_id": "app_eval"}),
+    "POST /applications/{application_id}/assign-reviewer": op(
+        {"engineer", "management", "quality"},
+        {"application_id": "app_eval"},
+        lambda w: {"reviewer": w.cast.reviewer.username},
+    ),
+    "POST /applications/{application_id}/review": op(
+        {"reviewer"}, {"application_id": "app_review"}, lambda w: {"recommendation": "grant"}
+    ),
+    # In review, sending the file back is the assigned reviewer's step; at the decision stage, an independent decider's.
+    "POST /applications/{application_id}/reopen": op(
+        {"reviewer"}, {"application_id": "app_review"}, lambda w: {"reason": "检查报告缺页"}
+    ),
+    "POST /applications/{application_id}/reopen @decision": op(
+        {"decider"}, {"application_id": "app_decision"}, lambda w: {"reason": "缺少工厂检查记录"}, decider_involved=409
+    ),
+    # A decider who took part in the evaluation is refused as not independent (409).
+    "POST /applications/{application_id}/decide": op(
+        {"decider"}, {"application_id": "app_decision"}, lambda w: {"outcome": "grant"}, decider_involved=409
+    ),
+    "GET /labs": op(SIGNED_IN),
+    "GET /test-orders": op(SIGNED_IN, lists=ORDERS),
+    "POST /test-orders": op(
+        {"engineer"},
+        body=lambda w: {"application_id": w.app_eval.pk, "lab_id": w.cast.lab.pk, "purpose": "type_test"},
+        **NOT_APP_EVAL,
+    ),
+    "GET /test-orders/{order_id}": op(ORDER_READERS, {"order_id": "order_sent"}),
+    "POST /test-orders/{order_id}/send-sample": op(
+        {"engineer"}, {"order_id": "order_sent"}, lambda w: {"sent_on": _today_iso()}
+    ),
+    "POST /test-orders/{order_id}/receive-sample": op(
+        {"lab", "engineer"}, {"order_id": "order_sent"}, lambda w: {"received_on": _today_iso()}
+    ),
+    "POST /test-orders/{order_id}/report": op(
+        {"lab", "engineer"},
+        {"order_id": "order_sent"},
+        lambda w: {
+            "report_number": "R-MATRIX",
+            "issued_on": _today_iso(),
+            "result": "pass",
+            "file": SimpleUploadedFile("report.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        },
+        multipart=True,
+    ),
+    "GET /test-orders/{order_id}/report-file": op(ORDER_READERS, {"order_id": "order_done"}),
+    "POST /test-orders/{order_id}/cancel": op({"engineer"}, {"order_id": "order_sent"}, lambda w: {"reason": "撤单"}),
+    "GET /inspections": op(SIGNED_IN, lists=INSPECTIONS),
+    "POST /inspections": op(
+        {"engineer"},
+        body=lambda w: {
+            "application_id": w.app_eval.pk,
+            "planned_on": _today_iso(),
+            "leader": w.cast.inspector.username,
+        },
+        **NOT_APP_EVAL,
+    ),
+    "GET /inspections/{inspection_id}": op(INSPECTION_READERS, {"inspection_id": "insp_a"}),
+    "POST /inspections/{inspection_id}/findings": op(
+        {"inspector"}, {"inspection_id": "insp_a"}, lambda w: {"severity": "minor", "description": "标识不清"}
+    ),
+    "POST /inspections/{inspection_id}/findings/{finding_id}/close": op(
+        {"inspector", "engineer"},  # the team leader or the case engineer
+        {"inspection_id": "insp_a", "finding_id": "finding_a"},
+        lambda w: {"corrective_action": "已补充记录"},
+    ),
+    "POST /inspections/{inspection_id}/complete": op(
+        {"inspector"},  # the team leader
+        {"inspection_id": "insp_a"},
+        lambda w: {"conclusion": "pass", "completed_on": _today_iso()},
+    ),
+    "POST /inspections/{inspection_id}/cancel": op(
+        {"engineer"}, {"inspection_id": "insp_a"}, lambda w: {"reason": "改期"}
+    ),
+    "GET /surveillances": op(SIGNED_IN, lists=SURVEILLANCES),
+    "GET /surveillances/{surveillance_id}": op(SURVEILLANCE_READERS, {"surveillance_id": "surv"}),
+    # Any engineer takes a planned surveillance for himself; market may assign one.
+    "POST /surveillances/{surveillance_id}/start": op(
+        {"engineer", "other_engineer", "market"}, {"surveillance_id": "surv_planned"}, lambda w: {}
+    ),
+    "POST /surveillances/{surveillance_id}/complete": op(
+        {"decider", "decider_involved"}, {"surveillance_id": "surv"}, lambda w: {"outcome": "keep"}
+    ),
+    "GET /certificates": op(SIGNED_IN, lists=CERTIFICATES),
+    "GET /certificates/{number}": op(REGISTER | {"client"}, {"number": "cert"}),
+    # Engineers find nonconformities in surveillance; deciders and quality act on them.
+    "POST /certificates/{number}/nonconformities": op(
+        STATUS_DECIDERS | {"engineer", "other_engineer"},
+        {"number": "cert"},
+        lambda w: {"source": "complaint", "description": "投诉", "confirmed_on": _today_iso()},
+    ),
+    "POST /certificates/{number}/nonconformities/{case_id}/resolve": op(
+        STATUS_DECIDERS, {"number": "cert", "case_id": "nc"}, lambda w: {"resolution": "已整改"}
+    ),
+    "POST /certificates/{number}/suspend": op(
+        STATUS_DECIDERS,
+        {"number": "cert"},
+        lambda w: {
+            "reason_code": "nonconformity",
+            "reason": "未按期整改",
+            "until": (today() + timedelta(days=30)).isoformat(),
+            "case_id": w.nc.pk,
+        },
+    ),
+    "POST /certificates/{number}/restore": op(STATUS_DECIDERS, {"number": "cert2"}, lambda w: {"reason": "已整改"}),
+    "POST /certificates/{number}/withdraw": op(
+        STATUS_DECIDERS, {"number": "cert"}, lambda w: {"reason_code": "fraud", "reason": "提供虚假材料"}
+    ),
+    "POST /certificates/{number}/cancel": op(
+        STATUS_DECIDERS | {"market"}, {"number": "cert"}, lambda w: {"reason_code": "discontinued", "reason": "停产"}
+    ),
+}
+
+API_PREFIX = "/api/v1"
+
+
+def api_path(w: World, template: str, on: dict[str, str]) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "code":
+            return w.software.code
+        obj = w.objects[on[name]]
+        return str(obj.number if name == "number" else obj.pk)
+
+    return API_PREFIX + re.sub(r"\{(\w+)\}", value, template)
+
+
+# === running it =======================================================================================================
+
+
+@contextmanager
+def rolled_back():
+    """Whatever the request does is undone: every cell starts from the same world."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module in a transaction rolled back at its end. The tests still carry django_db (so that
+    pytest-django sets the test database up); their own savepoints nest inside this transaction."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        w = build_world()
+        yield w
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def browsers(world):
+    """A signed-in browser per actor (English pages)."""
+    result = {}
+    for actor, user in world.users.items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        client.cookies["django_language"] = "en"
+        result[actor] = client
+    return result
+
+
+def drain(response) -> None:
+    """Read a streamed answer (a PDF) to its end: the test client then closes the file without closing the
+    database connection (response.close() itself would fire request_finished and drop the open transaction)."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
+def page_outcome(response) -> str:
+    if response.status_code == 302:
+        return LOGIN if response["Location"].startswith(reverse("accounts:login")) else ONWARD
+    if response.status_code in (403, 404):
+        return DENY
+    return str(response.status_code)
+
+
+def links_on(response, links: dict[str, str]) -> set[str]:
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return set()
+    text = response.content.decode()
+    return {key for href, key in links.items() if f'href="{href}"' in text}
+
+
+def report(title: str, mismatches: list[str], cells: int) -> str:
+    return f"{title}: {len(mismatches)} of {cells} cells differ from the policy:\n  " + "\n  ".join(mismatches)
+
+
+def test_every_page_is_in_the_matrix():
+    names = page_names()
+    assert names == set(PAGES), (
+        f"pages without a matrix row: {sorted(names - set(PAGES))}; rows without a page: {sorted(set(PAGES) - names)}"
+    )
+    assert set(PAGE_URLS) == set(PAGES)
+
+
+@pytest.mark.django_db
+def test_each_role_gets_each_page_as_the_policy_says(world, browsers):
+    links = detail_links(world)
+    mismatches: list[str] = []
+    cells = 0
+    for name, expected_row in PAGES.items():
+        url = PAGE_URLS[name](world)
+        for actor in ACTORS:
+            cells += 1
+            with rolled_back():
+                response = browsers[actor].get(url)
+                got = page_outcome(response)
+                shown = links_on(response, links) if got == OK else set()
+                drain(response)
+            if got != expected_row[actor]:
+                mismatches.append(f"GET {name} as {actor}: {got}, expected {expected_row[actor]}")
+            leaked = shown & HIDDEN.get(actor, frozenset())
+            if leaked:
+                mismatches.append(f"GET {name} as {actor}: links to {sorted(leaked)}, which it must not see")
+            if name in LIST_PAGES and got == OK:
+                missing = LIST_PAGES[name] - HIDDEN.get(actor, frozenset()) - shown
+                if missing:
+                    mismatches.append(f"GET {name} as {actor}: does not list {sorted(missing)}")
+    assert not mismatches, report("pages", mismatches, cells)
+
+
+@pytest.mark.django_db
+def test_each_role_may_take_only_its_own_steps_on_pages(world, browsers):
+    mismatches: list[str] = []
+    cells = 0
+    for step in STEPS:
+        url = step.url(world)
+        data = step.data(world)
+        label = f"POST {step.page} {data.get('action', '')}".rstrip()
+        for actor in ACTORS:
+            cells += 1
+            with rolled_back():
+                before = (AuditEvent.objects.count(), step.state(world))
+                response = browsers[actor].post(url, data)
+                after = (AuditEvent.objects.count(), step.state(world))
+                got = page_outcome(response)
+                errors = form_errors(response) if response.status_code in (200, 422) else ""
+                verified = step.check(world, actor) if step.check and actor in step.allowed else True
+            if actor == "anonymous":
+                ok = got == LOGIN and after == before
+                expected = "302 to sign-in, nothing changed"
+            elif actor in step.allowed:
+                ok = response.status_code == step.success and got != LOGIN and not errors and verified
+                ok = ok and (after != before or step.success == 200)
+                expected = f"{step.success} and done"
+            else:
+                refused = got == DENY or (response.status_code in (200, 422) and bool(errors))
+                ok = refused and after == before
+                expected = "403/404 or the page's refusal, nothing changed"
+            if not ok:
+                detail = f"{response.status_code} {got}" + (f" [{errors[:120]}]" if errors else "")
+                if after != before:
+                    detail += f", state {before} -> {after}"
+                if not verified:
+                    detail += ", check failed"
+                mismatches.append(f"{label} as {actor}: {detail}; expected {expected}")
+    assert not mismatches, report("page steps", mismatches, cells)
+
+
+@pytest.mark.django_db
+def test_every_api_operation_is_in_the_matrix(world, browsers):
+    response = browsers["anonymous"].get(f"{API_PREFIX}/openapi.json")
+    assert response.status_code == 200
+    operations = {
+        f"{method.upper()} {path.removeprefix(API_PREFIX)}"
+        for path, methods in response.json()["paths"].items()
+        for method in methods
+    }
+    rows = {key.split(" @")[0] for key in API}  # "... @label": the same operation on another object
+    assert operations == rows, (
+        f"operations without a matrix row: {sorted(operations - rows)}; "
+        f"rows without an operation: {sorted(rows - operations)}"
+    )
+
+
+def _api_call(w: World, actor: str, key: str, spec: Op):
+    method, template = key.split(" @")[0].split(" ", 1)
+    path = api_path(w, template, spec.on)
+    headers = {"Authorization": f"Bearer {w.tokens[actor]}"} if actor in w.tokens else {}
+    api = Client()
+    if method == "GET":
+        return api.get(path, headers=headers)
+    body = spec.body(w) if spec.body else {}
+    if spec.multipart:
+        return api.post(path, body, headers=headers)
+    return api.post(path, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def _listed(w: World, key: str, payload: dict) -> set[str]:
+    """The world's objects in a list answer (items by id, certificates by number, tasks by their page)."""
+    items = payload.get("items", [])
+    if key == "GET /me/tasks":
+        links = detail_links(w)
+        return {links[t["url"]] for t in items if t["url"] in links}
+    if key == "GET /certificates":
+        numbers = {w.objects[k].number: k for k in CERTIFICATES}
+        return {numbers[i["number"]] for i in items if i["number"] in numbers}
+    kind = API[key].lists
+    ids = {w.objects[k].pk: k for k in kind}
+    return {ids[i["id"]] for i in items if i["id"] in ids}
+
+
+@pytest.mark.django_db
+def test_each_role_may_call_only_its_own_api_operations(world):
+    mismatches: list[str] = []
+    cells = 0
+    for key, spec in API.items():
+        for actor in ACTORS:
+            cells += 1
+            with rolled_back():
+                response = _api_call(world, actor, key, spec)
+                status = response.status_code
+                is_json = response.get("Content-Type", "").startswith("application/json")
+                payload = response.json() if is_json else {}
+                drain(response)
+            code = payload.get("code", "") if isinstance(payload, dict) else ""
+            if actor == "anonymous":
+                ok, expected = status == 401, "401"
+            elif actor in spec.exact:
+                ok, expected = status == spec.exact[actor], str(spec.exact[actor])
+            elif actor in spec.allowed:
+                ok = status not in (401, 403, 404) and status < 500 and code != "validation_error"
+                expected = "let through (not 401/403/404, no schema error)"
+            else:
+                ok, expected = status in (403, 404), "403/404"
+            if not ok:
+                mismatches.append(f"{key} as {actor}: {status} {code}; expected {expected}")
+            if spec.lists is not None and status == 200:
+                listed = _listed(world, key, payload)
+                hidden = HIDDEN.get(actor, frozenset())
+                if listed & hidden:
+                    mismatches.append(f"{key} as {actor}: lists {sorted(listed & hidden)}, which it must not see")
+                missing = (spec.lists - hidden - listed) if key != "GET /me/tasks" else set()
+                if missing:
+                    mismatches.append(f"{key} as {actor}: does not list {sorted(missing)}")
+    assert not mismatches, report("API", mismatches, cells)

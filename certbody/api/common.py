@@ -18,6 +18,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, StringConstraints
 
 from certbody.core.errors import InvalidInput, NotFound
+from certbody.core.permissions import require
 from certbody.core.workflow import Workflow, status_history
 
 MAX_LIMIT = 200
@@ -165,8 +166,13 @@ def invalid_field(field: str, message: Any) -> NoReturn:
     raise InvalidInput(message, details={"field": field, "fields": {field: str(message)}})
 
 
-def user_named(username: str, field: str) -> Any:
-    """A person named by username in the request body (an engineer, a reviewer, an inspector)."""
+def user_named(asker: Any, username: str, field: str) -> Any:
+    """A person named by username in the request body (an engineer, a reviewer, an inspector).
+
+    Only the body's own staff name people; anyone else is refused before the lookup, so the
+    answer never tells a client or a lab which staff usernames exist.
+    """
+    require(getattr(asker, "is_cb_staff", False), _("Only the certification body's staff may assign people."))
     User = get_user_model()  # noqa: N806
     return referenced(User.objects.filter(is_active=True), field, _("user"), username=username)
 

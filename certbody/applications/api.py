@@ -351,7 +351,7 @@ def application_reject(request, application_id: int, payload: ReasonIn):
 )
 def application_accept(request, application_id: int, payload: AcceptIn):
     application = application_visible(request.auth, application_id)
-    engineer = user_named(payload.engineer, "engineer") if payload.engineer else None
+    engineer = user_named(request.auth, payload.engineer, "engineer") if payload.engineer else None
     services.application_accept(
         actor=request.auth,
         application=application,

@@ -49,7 +49,7 @@ def _application_step(request, application_id: int, step, **kwargs):
     summary="Start the evaluation (engineer; market may assign another engineer)",
 )
 def evaluation_start(request, application_id: int, payload: Body[EngineerIn] = NO_ENGINEER):
-    engineer = user_named(payload.engineer, "engineer") if payload.engineer else None
+    engineer = user_named(request.auth, payload.engineer, "engineer") if payload.engineer else None
     return _application_step(request, application_id, services.evaluation_start, engineer=engineer)
 
 
@@ -68,7 +68,7 @@ def evaluation_complete(request, application_id: int):
     summary="Assign the technical reviewer (must not have taken part in the evaluation)",
 )
 def reviewer_assign(request, application_id: int, payload: ReviewerIn):
-    reviewer = user_named(payload.reviewer, "reviewer")
+    reviewer = user_named(request.auth, payload.reviewer, "reviewer")
     return _application_step(request, application_id, services.reviewer_assign, reviewer=reviewer)
 
 

@@ -43,8 +43,8 @@ def inspection_list(request, filters: Query[InspectionFilter], page: Query[PageI
 )
 def inspection_plan(request, payload: InspectionIn):
     case = case_visible(request.auth, payload)
-    leader = user_named(payload.leader, "leader")
-    members = [user_named(name, "members") for name in payload.members]
+    leader = user_named(request.auth, payload.leader, "leader")
+    members = [user_named(request.auth, name, "members") for name in payload.members]
     site = None
     if payload.site_id is not None:
         sites = ProductionSite.objects.filter(manufacturer__organisation_id=case_organisation_id(case))

@@ -50,7 +50,7 @@ def surveillance_get(request, surveillance_id: int):
 )
 def surveillance_start(request, surveillance_id: int, payload: Body[EngineerIn] = NO_ENGINEER):
     surveillance = surveillance_visible(request.auth, surveillance_id)
-    engineer = user_named(payload.engineer, "engineer") if payload.engineer else None
+    engineer = user_named(request.auth, payload.engineer, "engineer") if payload.engineer else None
     services.surveillance_start(actor=request.auth, surveillance=surveillance, engineer=engineer)
     return surveillance_visible(request.auth, surveillance_id)
 

@@ -22,6 +22,7 @@ from certbody.certification import services as cert_svc
 from certbody.certification.forms import InspectionPlanForm, TestOrderCreateForm
 from certbody.certification.models import TestOrder
 from certbody.certification.permissions import can_manage_case, inspections_for, is_independent, test_orders_for
+from certbody.certification.views import run_plan_inspection
 from certbody.clients import services as client_svc
 from certbody.clients.models import Manufacturer
 from certbody.core.errors import DomainError
@@ -189,18 +190,6 @@ def _run_test_order(request, app, d):
     return reverse("certification:test_order_detail", args=[order.pk])
 
 
-def _run_plan_inspection(request, app, d):
-    inspection = cert_svc.inspection_plan(
-        actor=request.user,
-        case=app,
-        planned_on=d["planned_on"],
-        leader=d["leader"],
-        members=list(d["members"]),
-        site=d["site"],
-    )
-    return reverse("certification:inspection_detail", args=[inspection.pk])
-
-
 def _run_decide(request, app, d):
     cert_svc.decision_make(
         actor=request.user, application=app, outcome=d["outcome"], reason=d["reason"], issued_on=d["issued_on"]
@@ -326,7 +315,7 @@ ACTIONS = [
         "plan_inspection",
         gettext_lazy("Plan an inspection"),
         form_class=InspectionPlanForm,
-        run=_run_plan_inspection,
+        run=run_plan_inspection,
         available=lambda u, a: a.status == S.EVALUATION and _is_case_engineer(u, a),
         style="secondary",
         success=gettext_lazy("The inspection was planned."),

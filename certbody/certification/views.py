@@ -334,10 +334,11 @@ def surveillance_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _run_surveillance_inspection(request, s, d):
+def run_plan_inspection(request, case, d):
+    """The "plan an inspection" step of an application or a surveillance page."""
     inspection = svc.inspection_plan(
         actor=request.user,
-        case=s,
+        case=case,
         planned_on=d["planned_on"],
         leader=d["leader"],
         members=list(d["members"]),
@@ -366,7 +367,7 @@ SURVEILLANCE_ACTIONS = [
         "plan_inspection",
         gettext_lazy("Plan a follow-up inspection"),
         form_class=InspectionPlanForm,
-        run=_run_surveillance_inspection,
+        run=run_plan_inspection,
         available=lambda u, s: s.status == Surveillance.Status.IN_PROGRESS and can_manage_case(u, s),
         style="secondary",
         success=gettext_lazy("The inspection was planned."),

@@ -1,4 +1,4 @@
-"""Evaluation (7.4), review (7.5), decision (7.6) and surveillance (7.9)."""
+"""Evaluation (7.4): the engineer's plan, type tests at partner labs, inspections and their findings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,95 +13,37 @@ from django.utils.translation import gettext as _
 from certbody.applications.models import APPLICATION_FLOW, Application, CertificationUnit
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
-from certbody.core.errors import InvalidInput, NotAllowed, NotIndependent
+from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.numbering import render_number
 from certbody.core.permissions import require, require_role
 from certbody.core.roles import Role
 from certbody.core.workflow import lock, record_creation
 from certbody.labs.models import Lab
 
-from .models import (
+from ..models import (
     FINDING_FLOW,
     INSPECTION_FLOW,
-    SURVEILLANCE_FLOW,
     TEST_ORDER_FLOW,
-    Decision,
     Finding,
     Inspection,
     InspectionMember,
     Involvement,
     Result,
     Surveillance,
-    TechnicalReview,
     TestOrder,
 )
-from .permissions import can_act_for_lab, can_manage_case, ensure_independent, is_team_member
+from ..permissions import can_act_for_lab, can_manage_case, is_team_member
+from ._common import (
+    _case_kwargs,
+    _check_date,
+    _involve,
+    _lock_case,
+    _require_case_engineer,
+    _require_case_open_for_evaluation,
+    _subject,
+)
 
 TEST_ORDER_NUMBER_TEMPLATE = "TO{year}{seq:06d}"
-
-
-# --- cases: an application under evaluation or a surveillance in progress ---------------
-
-
-def _lock_case(case):
-    return lock(type(case), case.pk)
-
-
-def _case_kwargs(case) -> dict[str, Any]:
-    return {"application": case} if isinstance(case, Application) else {"surveillance": case}
-
-
-def _subject(case):
-    return case if isinstance(case, Application) else case.certificate
-
-
-def _require_case_open_for_evaluation(case) -> None:
-    if isinstance(case, Application):
-        ok = case.status == Application.Status.EVALUATION
-    else:
-        ok = case.status == Surveillance.Status.IN_PROGRESS
-    if not ok:
-        raise InvalidInput(
-            _("%(case)s is not being evaluated now (status: %(status)s).")
-            % {"case": case, "status": case.get_status_display()},
-            code="case_not_in_evaluation",
-        )
-
-
-def _require_case_engineer(actor: Any, case) -> None:
-    require(
-        can_manage_case(actor, case),
-        _("Only the certification engineer assigned to %(case)s may do this.") % {"case": case},
-    )
-
-
-def _involve(case, user, part: str) -> None:
-    # After a reopened evaluation, whoever reviewed the file may not join it: the review on record would then be
-    # by someone involved in the evaluation (ISO/IEC 17065 7.5).
-    if isinstance(case, Application) and case.reviews.filter(reviewer=user).exists():
-        raise NotIndependent(
-            _("%(user)s reviewed %(case)s and so may not take part in its evaluation (ISO/IEC 17065 7.5).")
-            % {"user": user, "case": case},
-            details={"parts": [str(Role.REVIEWER.label)]},
-        )
-    Involvement.objects.get_or_create(user=user, part=part, **_case_kwargs(case))
-
-
-def _check_date(value: date | None, field: str, label: str, *, not_before: date | None = None) -> date:
-    today = timezone.localdate()
-    if value is None:
-        raise InvalidInput(_("Enter the %(what)s.") % {"what": label}, details={"field": field})
-    if value > today:
-        raise InvalidInput(_("The %(what)s cannot be in the future.") % {"what": label}, details={"field": field})
-    if not_before and value < not_before:
-        raise InvalidInput(
-            _("The %(what)s cannot be before %(date)s.") % {"what": label, "date": not_before.isoformat()},
-            details={"field": field},
-        )
-    return value
-
-
-# --- evaluation of an application -----------------------------------------------------------
 
 
 @transaction.atomic
@@ -462,261 +403,6 @@ def evaluation_complete(*, actor: Any, application: Application) -> Application:
         raise InvalidInput(" ".join(gaps), code="evaluation_incomplete", details={"gaps": gaps})
     application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("review_days")))
     return APPLICATION_FLOW.apply(application, "complete_evaluation", actor=actor, update_fields=["stage_due"])
-
-
-@transaction.atomic
-def reviewer_assign(*, actor: Any, application: Application, reviewer: Any) -> Application:
-    application = lock(Application, application.pk)
-    require(
-        can_manage_case(actor, application) or actor.has_role(Role.MANAGEMENT, Role.QUALITY),
-        _("Only the case engineer or management may assign the reviewer."),
-    )
-    if application.status not in (Application.Status.EVALUATION, Application.Status.REVIEW):
-        raise InvalidInput(_("A reviewer is assigned during evaluation or review."))
-    if not reviewer.has_role(Role.REVIEWER):
-        raise InvalidInput(
-            _("%(user)s is not a technical reviewer.") % {"user": reviewer}, details={"field": "reviewer"}
-        )
-    ensure_independent(reviewer, application=application, step=_("review it"))
-    before = getattr(application.reviewer, "username", None)
-    application.reviewer = reviewer
-    application.save(update_fields=["reviewer", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="application.assign_reviewer",
-        obj=application,
-        before={"reviewer": before},
-        after={"reviewer": reviewer.username},
-    )
-    return application
-
-
-@transaction.atomic
-def review_complete(
-    *, actor: Any, application: Application, recommendation: str, comments: str = ""
-) -> TechnicalReview:
-    application = lock(Application, application.pk)
-    require_role(actor, Role.REVIEWER)
-    APPLICATION_FLOW.check(application, "review")
-    require(
-        application.reviewer_id in (None, actor.pk),
-        _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
-    )
-    ensure_independent(actor, application=application, step=_("review it"))
-    if recommendation not in TechnicalReview.Recommendation.values:
-        raise InvalidInput(_("Choose a recommendation."), details={"field": "recommendation"})
-    if recommendation == TechnicalReview.Recommendation.REFUSE and not (comments or "").strip():
-        raise InvalidInput(_("Explain a recommendation to refuse."), details={"field": "comments"})
-    review = TechnicalReview.objects.create(
-        application=application,
-        reviewer=actor,
-        recommendation=recommendation,
-        comments=(comments or "").strip(),
-        completed_at=timezone.now(),
-    )
-    application.reviewer = actor
-    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("decision_days")))
-    APPLICATION_FLOW.apply(
-        application,
-        "review",
-        actor=actor,
-        reason=review.comments,
-        after={"recommendation": recommendation},
-        update_fields=["reviewer", "stage_due"],
-    )
-    return review
-
-
-@transaction.atomic
-def evaluation_reopen(*, actor: Any, application: Application, reason: str) -> Application:
-    """Review or decision finds the file incomplete: back to the engineer."""
-    application = lock(Application, application.pk)
-    require_role(actor, Role.REVIEWER, Role.DECIDER)
-    # Sending the file back is part of the review (7.5) or of the decision (7.6): the person who may take that step.
-    if application.status == Application.Status.REVIEW:
-        require_role(actor, Role.REVIEWER)
-        require(
-            application.reviewer_id in (None, actor.pk),
-            _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
-        )
-        ensure_independent(actor, application=application, step=_("review it"))
-    elif application.status == Application.Status.DECISION:
-        require_role(actor, Role.DECIDER)
-        ensure_independent(actor, application=application, step=_("decide it"))
-    if not (reason or "").strip():
-        raise InvalidInput(_("Say what the evaluation must still do."), details={"field": "reason"})
-    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))
-    return APPLICATION_FLOW.apply(
-        application, "reopen_evaluation", actor=actor, reason=reason.strip(), update_fields=["stage_due"]
-    )
-
-
-@transaction.atomic
-def decision_make(
-    *, actor: Any, application: Application, outcome: str, reason: str = "", issued_on: date | None = None
-) -> Decision:
-    """Grant or refuse. A grant issues the certificate (or its new version) in the same transaction."""
-    from certbody.certificates.services import certificate_issue_for_decision
-
-    application = lock(Application, application.pk)
-    require_role(actor, Role.DECIDER)
-    APPLICATION_FLOW.check(application, "grant" if outcome == Decision.Outcome.GRANT else "refuse")
-    ensure_independent(actor, application=application, step=_("decide it"))
-    if outcome not in Decision.Outcome.values:
-        raise InvalidInput(_("Choose the decision: grant or refuse."), details={"field": "outcome"})
-    reason = (reason or "").strip()
-    latest_review = application.reviews.order_by("-completed_at").first()
-    if latest_review is None:
-        raise InvalidInput(_("The application has not been reviewed."))
-    if outcome == Decision.Outcome.REFUSE and not reason:
-        raise InvalidInput(_("Give the reason for refusing."), details={"field": "reason"})
-    if outcome == Decision.Outcome.GRANT:
-        blockers = grant_blockers(application)
-        if blockers:
-            raise InvalidInput(" ".join(blockers), code="grant_blocked", details={"blockers": blockers})
-        if latest_review.recommendation != outcome and not reason:
-            raise InvalidInput(
-                _("The decision differs from the reviewer's recommendation: give the reason."),
-                details={"field": "reason"},
-            )
-    decided_at = timezone.now()
-    decision = Decision.objects.create(
-        application=application, decider=actor, outcome=outcome, reason=reason, decided_at=decided_at
-    )
-    application.stage_due = None
-    APPLICATION_FLOW.apply(
-        application,
-        "grant" if outcome == Decision.Outcome.GRANT else "refuse",
-        actor=actor,
-        reason=reason,
-        after={"decision": decision.pk},
-        update_fields=["stage_due"],
-    )
-    if outcome == Decision.Outcome.GRANT:
-        certificate_issue_for_decision(
-            actor=actor, decision=decision, issued_on=issued_on or timezone.localdate(decided_at)
-        )
-    return decision
-
-
-# --- surveillance ---------------------------------------------------------------------------
-
-
-def surveillance_plan_next(*, actor: Any, certificate: Any, after: date) -> Surveillance | None:
-    """Plan the surveillance one scheme interval after `after`; none at or past the expiry.
-
-    Called inside the transaction that issues a certificate or closes a surveillance.
-    """
-    due_on = after + relativedelta(months=certificate.scheme.surveillance_interval_months)
-    if due_on >= certificate.expires_on:
-        return None
-    last_no = certificate.surveillances.order_by("-sequence_no").values_list("sequence_no", flat=True).first()
-    surveillance = Surveillance.objects.create(
-        certificate=certificate,
-        sequence_no=(last_no or 0) + 1,
-        due_on=due_on,
-        methods=list(certificate.scheme.surveillance_methods),
-    )
-    audit_record(
-        actor=actor,
-        action="surveillance.plan",
-        obj=surveillance,
-        after={"status": surveillance.status, "due_on": due_on, "methods": surveillance.methods},
-        subject=certificate,
-    )
-    return surveillance
-
-
-@transaction.atomic
-def surveillance_start(*, actor: Any, surveillance: Surveillance, engineer: Any = None) -> Surveillance:
-    surveillance = lock(Surveillance, surveillance.pk)
-    require_role(actor, Role.ENGINEER, Role.MARKET)
-    engineer = engineer or actor
-    if not engineer.has_role(Role.ENGINEER):
-        raise InvalidInput(_("%(user)s is not a certification engineer.") % {"user": engineer})
-    if actor.pk != engineer.pk and not actor.has_role(Role.MARKET):
-        raise NotAllowed(_("Only market staff may assign the surveillance to another engineer."))
-    from certbody.certificates.models import Certificate
-
-    if surveillance.certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
-        raise InvalidInput(_("The certificate has ended; there is nothing to survey."))
-    surveillance.engineer = engineer
-    surveillance.started_on = timezone.localdate()
-    SURVEILLANCE_FLOW.apply(
-        surveillance,
-        "start",
-        actor=actor,
-        after={"engineer": engineer.username},
-        update_fields=["engineer", "started_on"],
-        subject=surveillance.certificate,
-    )
-    _involve(surveillance, engineer, Involvement.Part.ENGINEER)
-    return surveillance
-
-
-@transaction.atomic
-def surveillance_complete(*, actor: Any, surveillance: Surveillance, outcome: str, reason: str = "") -> Surveillance:
-    """Decide the outcome: maintain, suspend or withdraw. Decided by someone not involved."""
-    from certbody.certificates.models import SuspensionReason, WithdrawalReason
-    from certbody.certificates.services import certificate_suspend, certificate_withdraw
-
-    surveillance = lock(Surveillance, surveillance.pk)
-    require_role(actor, Role.DECIDER)
-    SURVEILLANCE_FLOW.check(surveillance, "complete")
-    ensure_independent(actor, surveillance=surveillance, step=_("decide its outcome"))
-    if outcome not in Surveillance.Outcome.values:
-        raise InvalidInput(_("Choose the outcome."), details={"field": "outcome"})
-    gaps = evaluation_gaps(surveillance)
-    if gaps:
-        raise InvalidInput(" ".join(gaps), code="evaluation_incomplete", details={"gaps": gaps})
-    if not surveillance.test_orders.exists() and not surveillance.inspections.exists():
-        raise InvalidInput(_("The surveillance has no inspection or sampling test yet."), code="evaluation_incomplete")
-    reason = (reason or "").strip()
-    if outcome == Surveillance.Outcome.KEEP:
-        blockers = grant_blockers(surveillance)
-        if blockers:
-            raise InvalidInput(" ".join(blockers), code="keep_blocked", details={"blockers": blockers})
-    elif not reason:
-        raise InvalidInput(_("Give the reason."), details={"field": "reason"})
-    surveillance.outcome = outcome
-    surveillance.outcome_reason = reason
-    surveillance.decided_by = actor
-    surveillance.completed_at = timezone.now()
-    SURVEILLANCE_FLOW.apply(
-        surveillance,
-        "complete",
-        actor=actor,
-        reason=reason,
-        after={"outcome": outcome},
-        update_fields=["outcome", "outcome_reason", "decided_by", "completed_at"],
-        subject=surveillance.certificate,
-    )
-    certificate = surveillance.certificate
-    if outcome == Surveillance.Outcome.SUSPEND:
-        certificate_suspend(
-            actor=actor,
-            certificate=certificate,
-            reason_code=SuspensionReason.SURVEILLANCE_FAILED,
-            reason=reason,
-            until=timezone.localdate() + timedelta(days=certificate.scheme.max_suspension_days),
-        )
-    elif outcome == Surveillance.Outcome.WITHDRAW:
-        certificate_withdraw(
-            actor=actor, certificate=certificate, reason_code=WithdrawalReason.SURVEILLANCE_FAILED, reason=reason
-        )
-    certificate.refresh_from_db()
-    if outcome != Surveillance.Outcome.WITHDRAW:
-        surveillance_plan_next(actor=actor, certificate=certificate, after=surveillance.due_on)
-    return surveillance
-
-
-def surveillance_cancel_open(*, actor: Any, certificate: Any, reason: str) -> None:
-    """A certificate that ends needs no more surveillance. Runs in the ending transaction."""
-    for surveillance in certificate.surveillances.select_for_update().filter(
-        status__in=[Surveillance.Status.PLANNED, Surveillance.Status.IN_PROGRESS]
-    ):
-        SURVEILLANCE_FLOW.apply(surveillance, "cancel", actor=actor, reason=reason, subject=certificate)
-        evaluation_cancel_open(actor=actor, case=surveillance, reason=reason)
 
 
 def evaluation_cancel_open(*, actor: Any, case: Application | Surveillance, reason: str) -> None:

@@ -1,0 +1,160 @@
+"""Review (7.5) and decision (7.6), by people not involved in the evaluation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certbody.applications.models import APPLICATION_FLOW, Application
+from certbody.core.audit import audit_record
+from certbody.core.config import get_setting
+from certbody.core.errors import InvalidInput
+from certbody.core.permissions import require, require_role
+from certbody.core.roles import Role
+from certbody.core.workflow import lock
+
+from ..models import (
+    Decision,
+    TechnicalReview,
+)
+from ..permissions import can_manage_case, ensure_independent
+from .evaluation import grant_blockers
+
+
+@transaction.atomic
+def reviewer_assign(*, actor: Any, application: Application, reviewer: Any) -> Application:
+    application = lock(Application, application.pk)
+    require(
+        can_manage_case(actor, application) or actor.has_role(Role.MANAGEMENT, Role.QUALITY),
+        _("Only the case engineer or management may assign the reviewer."),
+    )
+    if application.status not in (Application.Status.EVALUATION, Application.Status.REVIEW):
+        raise InvalidInput(_("A reviewer is assigned during evaluation or review."))
+    if not reviewer.has_role(Role.REVIEWER):
+        raise InvalidInput(
+            _("%(user)s is not a technical reviewer.") % {"user": reviewer}, details={"field": "reviewer"}
+        )
+    ensure_independent(reviewer, application=application, step=_("review it"))
+    before = getattr(application.reviewer, "username", None)
+    application.reviewer = reviewer
+    application.save(update_fields=["reviewer", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="application.assign_reviewer",
+        obj=application,
+        before={"reviewer": before},
+        after={"reviewer": reviewer.username},
+    )
+    return application
+
+
+@transaction.atomic
+def review_complete(
+    *, actor: Any, application: Application, recommendation: str, comments: str = ""
+) -> TechnicalReview:
+    application = lock(Application, application.pk)
+    require_role(actor, Role.REVIEWER)
+    APPLICATION_FLOW.check(application, "review")
+    require(
+        application.reviewer_id in (None, actor.pk),
+        _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
+    )
+    ensure_independent(actor, application=application, step=_("review it"))
+    if recommendation not in TechnicalReview.Recommendation.values:
+        raise InvalidInput(_("Choose a recommendation."), details={"field": "recommendation"})
+    if recommendation == TechnicalReview.Recommendation.REFUSE and not (comments or "").strip():
+        raise InvalidInput(_("Explain a recommendation to refuse."), details={"field": "comments"})
+    review = TechnicalReview.objects.create(
+        application=application,
+        reviewer=actor,
+        recommendation=recommendation,
+        comments=(comments or "").strip(),
+        completed_at=timezone.now(),
+    )
+    application.reviewer = actor
+    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("decision_days")))
+    APPLICATION_FLOW.apply(
+        application,
+        "review",
+        actor=actor,
+        reason=review.comments,
+        after={"recommendation": recommendation},
+        update_fields=["reviewer", "stage_due"],
+    )
+    return review
+
+
+@transaction.atomic
+def evaluation_reopen(*, actor: Any, application: Application, reason: str) -> Application:
+    """Review or decision finds the file incomplete: back to the engineer."""
+    application = lock(Application, application.pk)
+    require_role(actor, Role.REVIEWER, Role.DECIDER)
+    # Sending the file back is part of the review (7.5) or of the decision (7.6): the person who may take that step.
+    if application.status == Application.Status.REVIEW:
+        require_role(actor, Role.REVIEWER)
+        require(
+            application.reviewer_id in (None, actor.pk),
+            _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
+        )
+        ensure_independent(actor, application=application, step=_("review it"))
+    elif application.status == Application.Status.DECISION:
+        require_role(actor, Role.DECIDER)
+        ensure_independent(actor, application=application, step=_("decide it"))
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say what the evaluation must still do."), details={"field": "reason"})
+    application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))
+    return APPLICATION_FLOW.apply(
+        application, "reopen_evaluation", actor=actor, reason=reason.strip(), update_fields=["stage_due"]
+    )
+
+
+@transaction.atomic
+def decision_make(
+    *, actor: Any, application: Application, outcome: str, reason: str = "", issued_on: date | None = None
+) -> Decision:
+    """Grant or refuse. A grant issues the certificate (or its new version) in the same transaction."""
+    from certbody.certificates.services import certificate_issue_for_decision
+
+    application = lock(Application, application.pk)
+    require_role(actor, Role.DECIDER)
+    APPLICATION_FLOW.check(application, "grant" if outcome == Decision.Outcome.GRANT else "refuse")
+    ensure_independent(actor, application=application, step=_("decide it"))
+    if outcome not in Decision.Outcome.values:
+        raise InvalidInput(_("Choose the decision: grant or refuse."), details={"field": "outcome"})
+    reason = (reason or "").strip()
+    latest_review = application.reviews.order_by("-completed_at").first()
+    if latest_review is None:
+        raise InvalidInput(_("The application has not been reviewed."))
+    if outcome == Decision.Outcome.REFUSE and not reason:
+        raise InvalidInput(_("Give the reason for refusing."), details={"field": "reason"})
+    if outcome == Decision.Outcome.GRANT:
+        blockers = grant_blockers(application)
+        if blockers:
+            raise InvalidInput(" ".join(blockers), code="grant_blocked", details={"blockers": blockers})
+        if latest_review.recommendation != outcome and not reason:
+            raise InvalidInput(
+                _("The decision differs from the reviewer's recommendation: give the reason."),
+                details={"field": "reason"},
+            )
+    decided_at = timezone.now()
+    decision = Decision.objects.create(
+        application=application, decider=actor, outcome=outcome, reason=reason, decided_at=decided_at
+    )
+    application.stage_due = None
+    APPLICATION_FLOW.apply(
+        application,
+        "grant" if outcome == Decision.Outcome.GRANT else "refuse",
+        actor=actor,
+        reason=reason,
+        after={"decision": decision.pk},
+        update_fields=["stage_due"],
+    )
+    if outcome == Decision.Outcome.GRANT:
+        certificate_issue_for_decision(
+            actor=actor, decision=decision, issued_on=issued_on or timezone.localdate(decided_at)
+        )
+    return decision

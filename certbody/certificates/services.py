@@ -73,6 +73,16 @@ def _product_label(units: list[dict]) -> str:
     return "；".join(names)[:200]
 
 
+def _next_certificate_number(scheme, issued_on: date) -> str:
+    """The scheme's next number; numbers already taken (imported legacy certificates) are passed over."""
+    while True:
+        number = render_number(
+            scheme.number_template, on=issued_on, scheme=scheme.number_code, category=scheme.category.code
+        )
+        if not Certificate.objects.filter(number=number).exists():
+            return number
+
+
 def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on: date) -> Certificate:
     """Issue on a positive decision; runs inside the decision's transaction.
 
@@ -94,9 +104,7 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
     if application.kind == Application.Kind.INITIAL:
         expires_on = expiry_for(issued_on, scheme.validity_years)
         certificate = Certificate.objects.create(
-            number=render_number(
-                scheme.number_template, on=issued_on, scheme=scheme.number_code, category=scheme.category.code
-            ),
+            number=_next_certificate_number(scheme, issued_on),
             organisation=application.organisation,
             scheme=scheme,
             category=scheme.category,

@@ -205,3 +205,5 @@ NONCONFORMITY_FLOW = Workflow(
         T("resolve", [NC.OPEN], NC.RESOLVED, _("resolve")),
     ],
 )
+
+from .documents.models import CertificateDocument, SigningKey  # noqa: E402, F401  (documents live in this app)

@@ -20,6 +20,7 @@ from certbody.core.permissions import require_role
 from certbody.core.roles import Role
 from certbody.core.workflow import lock, record_creation
 
+from .documents.tasks import reissue_after_commit
 from .models import (
     CERTIFICATE_FLOW,
     NONCONFORMITY_FLOW,
@@ -135,6 +136,7 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
             after={"number": certificate.number, "issued_on": issued_on, "expires_on": expires_on},
         )
         surveillance_plan_next(actor=actor, certificate=certificate, after=issued_on)
+        reissue_after_commit(certificate.pk)
         return certificate
 
     certificate = lock(Certificate, application.certificate_id)
@@ -187,6 +189,7 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
             actor=actor, certificate=certificate, reason=_("Replaced by the recertification cycle")
         )
         surveillance_plan_next(actor=actor, certificate=certificate, after=old_expiry)
+    reissue_after_commit(certificate.pk)
     return certificate
 
 
@@ -293,6 +296,7 @@ def certificate_suspend(
     )
     if case is not None:
         NONCONFORMITY_FLOW.apply(case, "suspend", actor=actor, reason=reason, subject=certificate)
+    reissue_after_commit(certificate.pk)
     return certificate
 
 
@@ -310,7 +314,7 @@ def certificate_restore(*, actor: Any, certificate: Certificate, reason: str) ->
     certificate.suspended_until = None
     certificate.status_reason_code = ""
     certificate.status_changed_at = timezone.now()
-    return CERTIFICATE_FLOW.apply(
+    CERTIFICATE_FLOW.apply(
         certificate,
         "restore",
         actor=actor,
@@ -318,6 +322,8 @@ def certificate_restore(*, actor: Any, certificate: Certificate, reason: str) ->
         before=before,
         update_fields=["suspended_on", "suspended_until", "status_reason_code", "status_changed_at"],
     )
+    reissue_after_commit(certificate.pk)
+    return certificate
 
 
 def _end(
@@ -337,6 +343,7 @@ def _end(
         reason_code=reason_code,
         update_fields=["status_reason_code", "status_changed_at", "ended_on"],
     )
+    reissue_after_commit(certificate.pk)
     surveillance_cancel_open(actor=actor, certificate=certificate, reason=reason)
     for case in certificate.nonconformity_cases.select_for_update().filter(status=NonconformityCase.Status.OPEN):
         case.resolution = reason

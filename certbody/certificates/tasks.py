@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
+from .documents.tasks import generate_documents_task  # noqa: F401  (registers the job with the worker)
 from .services import run_daily
 
 

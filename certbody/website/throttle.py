@@ -1,0 +1,36 @@
+"""Per-client rate limit of the public registry, in Django's cache (Redis when REDIS_URL is set, else locmem).
+
+A fixed window of PUBLIC_RATE_WINDOW seconds allows PUBLIC_RATE_LIMIT requests per client IP (0 turns it off).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def retry_after(request) -> int | None:
+    """None if the request may go on; else the seconds until the client's window ends."""
+    limit = getattr(settings, "PUBLIC_RATE_LIMIT", 300)
+    if not limit:
+        return None
+    window = getattr(settings, "PUBLIC_RATE_WINDOW", 60)
+    now = time.time()
+    slot = int(now // window)
+    key = f"public-rl:{client_ip(request)}:{slot}"
+    if cache.add(key, 1, window + 1):
+        return None
+    try:
+        hits = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, window + 1)
+        return None
+    if hits <= limit:
+        return None
+    return max(1, int((slot + 1) * window - now) + 1)

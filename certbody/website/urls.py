@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "website"
+
+urlpatterns = [
+    path("verify/", views.search, name="search"),
+    path("verify/<str:number>", views.verify, name="verify"),
+]

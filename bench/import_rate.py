@@ -1,0 +1,212 @@
+"""Legacy certificate import from CSV: validated rows per second, into a fresh SQLite and PostgreSQL database.
+
+    .venv/bin/python bench/import_rate.py                 # both databases, 200,000 rows
+    .venv/bin/python bench/import_rate.py --rows 50000 --only sqlite
+
+Each database is created fresh (SQLite file under bench/data/, PostgreSQL database certbody_bench_import, dropped
+afterwards), migrated, and given one staff user. A CSV of valid rows (600 holders, every active scheme) is written
+once and imported through the real service (`certificates_import`: decode, validate every row, duplicate check
+against the database, holder look-up/creation, insert, one audit event) in one transaction. Baselines in the same
+run, on the same file: `csv.reader` reading it (the floor of any CSV import), and a plain executemany (SQLite) /
+COPY (PostgreSQL) of its raw rows into a scratch table with no index (the floor of getting them into the database).
+Results go to bench/RESULTS.md between `<!-- import_rate:<vendor> -->` and `<!-- end -->`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = "postgres://postgres@127.0.0.1:5432/certbody_bench_import"
+
+
+def pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def make_csv(path: Path, n: int, schemes: list[str], today: date) -> None:
+    from certbody.regulator.importing import IMPORT_KEYS
+
+    rng = random.Random(17065)
+    holders = [(f"重庆测试{i:03d}科技有限公司", f"重庆市渝北区测试路{i}号") for i in range(600)]
+    statuses = ["01"] * 8 + ["02", "03", "04"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(IMPORT_KEYS)
+        for i in range(n):
+            holder, address = holders[rng.randrange(len(holders))]
+            issued = today - timedelta(days=rng.randint(1, 1000))
+            writer.writerow(
+                [
+                    f"LEGACY{issued.year}-{i:07d}",
+                    statuses[rng.randrange(len(statuses))],
+                    holder,
+                    address,
+                    "",
+                    schemes[rng.randrange(len(schemes))],
+                    "手机银行客户端",
+                    f"M{rng.randint(1, 99)}; M{rng.randint(100, 199)}",
+                    f"V{rng.randint(1, 9)}.0",
+                    holder,
+                    "生产中心",
+                    "JR/T 0092-2019",
+                    issued.isoformat(),
+                    (issued + timedelta(days=3 * 365)).isoformat(),
+                ]
+            )
+
+
+def run_one(vendor: str, rows: int, results: Path, no_search: bool = False) -> None:
+    if vendor == "postgresql":
+        pg_admin('DROP DATABASE IF EXISTS "certbody_bench_import"')
+        pg_admin('CREATE DATABASE "certbody_bench_import"')
+        os.environ["DATABASE_URL"] = PG_URL
+    else:
+        db = ROOT / "bench" / "data" / "import-rate.sqlite3"
+        db.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SQLITE_PATH"] = str(db)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from certbody.accounts.services import user_create
+    from certbody.certificates.models import Certificate
+    from certbody.core.roles import Role
+    from certbody.regulator.importing import read_rows, validate
+    from certbody.regulator.services import certificates_import
+    from certbody.schemes.models import Scheme
+
+    try:
+        call_command("migrate", verbosity=0)
+        user = user_create(
+            username="bench-quality", password=None, roles=[Role.QUALITY], display_name="质量", actor=None
+        )
+        schemes = list(Scheme.objects.filter(is_active=True).values_list("code", flat=True))
+        today = timezone.localdate()
+        path = ROOT / "bench" / "data" / f"import-{rows}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make_csv(path, rows, schemes, today)
+        content = path.read_bytes()
+
+        t = time.perf_counter()
+        n = sum(1 for _ in csv.reader(io.StringIO(content.decode("utf-8"), newline=""))) - 1
+        t_reader = time.perf_counter() - t
+
+        t = time.perf_counter()
+        result = validate(read_rows(content)[1], schemes={s.upper() for s in schemes}, today=today)
+        t_validate = time.perf_counter() - t
+        assert not result.errors and len(result.rows) == rows, result.errors[:5]
+
+        raw = list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))[1:]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cols = ", ".join(f"c{i} text" for i in range(14))
+            cursor.execute(f"CREATE TABLE bench_raw ({cols})")
+            t = time.perf_counter()
+            if vendor == "postgresql":
+                with cursor.cursor.copy("COPY bench_raw FROM STDIN") as copy:
+                    for r in raw:
+                        copy.write_row(r)
+            else:
+                cursor.executemany(f"INSERT INTO bench_raw VALUES ({', '.join(['%s'] * 14)})", raw)
+            t_plain = time.perf_counter() - t
+            cursor.execute("DROP TABLE bench_raw")
+        del raw
+
+        if no_search:
+            with connection.cursor() as cursor:
+                if vendor == "sqlite":
+                    for name in ("website_cert_fts_ai", "website_certver_fts_ai"):
+                        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                else:
+                    for name in (
+                        "website_cert_holder_trgm",
+                        "website_cert_product_trgm",
+                        "website_certver_manufacturer_trgm",
+                    ):
+                        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        t = time.perf_counter()
+        batch = certificates_import(actor=user, file_name=path.name, content=content, today=today)
+        t_import = time.perf_counter() - t
+        assert batch.rows_imported == rows and Certificate.objects.count() == rows
+    finally:
+        connection.close()
+        if vendor == "postgresql":
+            pg_admin('DROP DATABASE IF EXISTS "certbody_bench_import"')
+
+    machine = f"{platform.node()}, {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+    machine += f"Python {platform.python_version()}"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    label = " WITHOUT the public-search index (FTS5 triggers / pg_trgm GIN indexes; diagnostic)" if no_search else ""
+    insert_word = "COPY" if vendor == "postgresql" else "executemany"
+    lines = [
+        f"### Legacy certificate import from CSV, {vendor}{label}, {n:,} rows — {stamp}",
+        "",
+        f"Machine: {machine}. Fresh database; one transaction; "
+        f"{batch.organisations_created} holders created on the way.",
+        "",
+        "| step | seconds | rows/s |",
+        "| --- | ---: | ---: |",
+        f"| baseline: `csv.reader` over the file | {t_reader:.2f} | {n / t_reader:,.0f} |",
+        f"| baseline: plain {insert_word} of the raw rows (scratch table, no index) | {t_plain:.2f} | "
+        f"{n / t_plain:,.0f} |",
+        f"| validation only (decode, parse, every rule) | {t_validate:.2f} | {n / t_validate:,.0f} |",
+        f"| **import: validate + duplicates vs DB + holders + insert + audit** | {t_import:.2f} | "
+        f"**{n / t_import:,.0f}** |",
+        "",
+        f"Target: at least 40,000 validated rows per second — {'met' if n / t_import >= 40_000 else 'NOT met'}.",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    marker = f"<!-- import_rate:{vendor}{'-no-search-index' if no_search else ''} -->"
+    old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+    start = old.find(marker)
+    if start != -1:
+        end = old.find("<!-- end -->", start)
+        old = old[:start] + old[end + len("<!-- end -->") + 1 :]
+    results.write_text(old.rstrip() + f"\n\n{marker}\n{text}<!-- end -->\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--drop-search-index",
+        action="store_true",
+        help="diagnostic: drop the registry's search index (SQLite FTS5 insert triggers, PostgreSQL trigram GIN "
+        "indexes) first, to show what it costs the import",
+    )
+    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    if args.only:
+        run_one(args.only, args.rows, Path(args.results), args.drop_search_index)
+        return
+    # One process per database: Django's settings are fixed once a process has set up.
+    for vendor in ("sqlite", "postgresql"):
+        cmd = [sys.executable, __file__, "--rows", str(args.rows), "--only", vendor, "--results", args.results]
+        subprocess.run(cmd, check=True)
+
+
+if __name__ == "__main__":
+    main()

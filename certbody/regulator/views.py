@@ -1,0 +1,103 @@
+"""Pages of the exchange: importing legacy certificates, requesting and downloading regulator exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from certbody.core.errors import DomainError
+from certbody.core.views import require_roles
+
+from . import selectors, services
+from .forms import ExportForm, ImportForm
+from .importing import IMPORT_COLUMNS
+from .models import ExportRun
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def imports(request: HttpRequest) -> HttpResponse:
+    require_roles(request.user, *services.IMPORT_ROLES)
+    batch = None
+    if request.GET.get("batch"):
+        try:
+            batch = get_object_or_404(selectors.import_batches().defer(None), pk=int(request.GET["batch"]))
+        except ValueError:
+            raise Http404 from None
+        if request.GET.get("format") == "csv":
+            return _error_report(batch)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.check_upload_size(upload.size)
+            batch = services.certificates_import(
+                actor=request.user, file_name=upload.name, content=upload.read(), mode=form.cleaned_data["mode"]
+            )
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            if batch.status == batch.Status.REFUSED:
+                messages.error(request, _("Nothing was imported: the file has invalid rows (see the report)."))
+            else:
+                messages.success(request, _("%(n)d certificates imported.") % {"n": batch.rows_imported})
+            return redirect(f"{reverse('regulator:imports')}?batch={batch.pk}")
+    context = {
+        "form": form,
+        "batch": batch,
+        "columns": IMPORT_COLUMNS,
+        "batches": selectors.import_batches()[:20],
+    }
+    return render(request, "regulator/imports.html", context, status=422 if form.errors else 200)
+
+
+def _error_report(batch) -> HttpResponse:
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
+    writer = csv.writer(out)
+    writer.writerow([_("row"), _("column"), _("reason")])
+    writer.writerows(batch.errors)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exports(request: HttpRequest) -> HttpResponse:
+    require_roles(request.user, *services.EXPORT_ROLES)
+    if request.GET.get("download"):
+        try:
+            run = get_object_or_404(ExportRun, pk=int(request.GET["download"]), status=ExportRun.Status.DONE)
+        except ValueError:
+            raise Http404 from None
+        part = run.json_file if request.GET.get("part") == "json" else run.file
+        if not part:
+            raise Http404
+        return FileResponse(part.open("rb"), as_attachment=True, filename=part.name.rsplit("/", 1)[-1])
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.export_request(
+                actor=request.user,
+                kind=data["kind"],
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                changes_only=data["changes_only"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The export was requested; it appears below when it is ready."))
+            return redirect("regulator:exports")
+    context = {"form": form, "runs": selectors.export_runs()[:50]}
+    return render(request, "regulator/exports.html", context, status=422 if form.errors else 200)

@@ -13,6 +13,9 @@ urlpatterns = [
     path("certificates/", include("certbody.certificates.urls")),
     path("evaluation/", include("certbody.certification.urls")),
     path("catalogue/", include("certbody.schemes.urls")),
+    path("regulator/", include("certbody.regulator.urls")),
+    path("", include("certbody.certificates.documents.urls")),
+    path("", include("certbody.website.urls")),
     path("", include("certbody.core.urls")),
 ]
 

@@ -15,6 +15,7 @@ from certbody.certificates.api import router as certificates_router
 from certbody.certification.api import router as certification_router
 from certbody.core.api import router as core_router
 from certbody.schemes.api import router as schemes_router
+from certbody.website.api import router as public_router
 
 from . import errors
 from .auth import AUTH
@@ -69,3 +70,4 @@ api.add_router("/catalogue", schemes_router)
 api.add_router("/applications", applications_router)
 api.add_router("", certification_router)
 api.add_router("/certificates", certificates_router)
+api.add_router("/public", public_router)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "certbody.certification",
     "certbody.certificates",
     "certbody.website",
+    "certbody.regulator",
     "certbody.api",
 ]
 
@@ -153,6 +154,7 @@ if os.environ.get("REDIS_URL"):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
 
+PUBLIC_RATE_LIMIT = int(os.environ.get("PUBLIC_RATE_LIMIT", "300"))  # public registry requests per IP a minute
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certbody@localhost")
 
@@ -170,6 +172,7 @@ CERTBODY_ORG_NAME_EN = os.environ.get(
     "CERTBODY_ORG_NAME_EN", "Chongqing National Fintech Certification Center Co., Ltd."
 )
 CERTBODY_ORG_ADDRESS = os.environ.get("CERTBODY_ORG_ADDRESS", "重庆市江北区金融城3号T1栋26楼")
+CERTBODY_PUBLIC_URL = os.environ.get("CERTBODY_PUBLIC_URL", "http://127.0.0.1:8000")  # verification links
 
 LOGGING = {
     "version": 1,

@@ -26,18 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def ensure_postgres_database(url: str) -> None:
-    """Create the benchmark's PostgreSQL database on first use."""
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    admin = dict(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"] or None)
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+from _shared import ensure_postgres_database, record_results  # noqa: E402
 
 
 def main() -> None:
@@ -139,12 +130,7 @@ def main() -> None:
     print(text)
     results = Path(args.results)
     marker = f"<!-- certificate_pdf:{vendor} -->"
-    old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start_at = old.find(marker)
-    if start_at != -1:
-        end = old.find("<!-- end -->", start_at)
-        old = old[:start_at] + old[end + len("<!-- end -->") + 1 :]
-    results.write_text(old.rstrip() + f"\n\n{marker}\n{text}<!-- end -->\n", encoding="utf-8")
+    record_results(results, marker, text)
 
 
 if __name__ == "__main__":

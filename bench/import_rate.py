@@ -28,6 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _shared import record_results  # noqa: E402
+
 PG_URL = "postgres://postgres@127.0.0.1:5432/certbody_bench_import"
 
 
@@ -179,12 +183,7 @@ def run_one(vendor: str, rows: int, results: Path, no_search: bool = False) -> N
     text = "\n".join(lines) + "\n"
     print(text)
     marker = f"<!-- import_rate:{vendor}{'-no-search-index' if no_search else ''} -->"
-    old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start = old.find(marker)
-    if start != -1:
-        end = old.find("<!-- end -->", start)
-        old = old[:start] + old[end + len("<!-- end -->") + 1 :]
-    results.write_text(old.rstrip() + f"\n\n{marker}\n{text}<!-- end -->\n", encoding="utf-8")
+    record_results(results, marker, text)
 
 
 def main() -> None:

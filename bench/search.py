@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _shared import record_results  # noqa: E402
 
 CASES = {
     "3+ chars, holder, common (金融科技)": ("q", "金融科技"),
@@ -129,12 +132,7 @@ def main() -> None:
     print(text)
     results = Path(args.results)
     marker = f"<!-- search:{vendor} -->"
-    old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start = old.find(marker)
-    if start != -1:
-        end = old.find("<!-- end -->", start)
-        old = old[:start] + old[end + len("<!-- end -->") + 1 :]
-    results.write_text(old.rstrip() + f"\n\n{marker}\n{text}<!-- end -->\n", encoding="utf-8")
+    record_results(results, marker, text)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _shared import record_results  # noqa: E402
+
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 
 
@@ -172,16 +176,7 @@ def main() -> None:
         )
     text = "\n".join(lines) + "\n"
     print(text)
-    write_section(Path(args.results), f"<!-- verify_api:{vendor} -->", text)
-
-
-def write_section(results: Path, marker: str, text: str) -> None:
-    old = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start_at = old.find(marker)
-    if start_at != -1:
-        end = old.find("<!-- end -->", start_at)
-        old = old[:start_at] + old[end + len("<!-- end -->") + 1 :]
-    results.write_text(old.rstrip() + f"\n\n{marker}\n{text}<!-- end -->\n", encoding="utf-8")
+    record_results(Path(args.results), f"<!-- verify_api:{vendor} -->", text)
 
 
 if __name__ == "__main__":

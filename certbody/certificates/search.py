@@ -89,7 +89,8 @@ def public_certificate(number: str) -> dict[str, Any] | None:
     current version and status history), no model instances.
     """
     number = (number or "").strip()
-    if not number or len(number) > 60:
+    # No number holds control characters; PostgreSQL would refuse a NUL outright.
+    if not number or len(number) > 60 or not number.isprintable():
         return None
     sql = _PUBLIC_SQL.format(history=_HISTORY.get(connection.vendor, _HISTORY["sqlite"]))
     row = _fetch_one(sql, [_certificate_type_id(), number])

@@ -49,3 +49,33 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A fresh page in Debian's Chromium driven by Playwright (never a downloaded browser), against `live_server`.
+
+    Yields (page, base_url). Screenshots of a failing step can be taken with page.screenshot(path=...).
+    """
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CERTBODY_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(executable):
+        pytest.fail(f"Chromium not found at {executable}: run `make browser` (installs Debian's chromium).")
+    # Playwright's sync API runs an event loop; Django refuses ORM calls from a thread that has one.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page, live_server.url
+        finally:
+            context.close()
+            browser.close()

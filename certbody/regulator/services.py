@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.clients.models import Organisation
-from certbody.clients.services import organisation_create
+from certbody.clients.services import organisations_create_bulk
 from certbody.core.audit import audit_record
 from certbody.core.demo.bulk import _check_columns, _Dates, _dumps, _Writer
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import require_role
 from certbody.core.roles import Role
 from certbody.schemes.models import Scheme
+from certbody.website.search_index import bulk_indexing
 
 from . import exports
 from .importing import Row, read_rows, validate
@@ -146,20 +147,33 @@ def _holders(rows: list[Row], actor: Any) -> tuple[dict[tuple[str, str], Organis
         for o in Organisation.objects.filter(name__in=name_list[i : i + DB_CHUNK]).order_by("id"):
             by_name.setdefault(o.name, o)
     found: dict[tuple[str, str], Organisation] = {}
-    created = 0
-    for (uscc, name), row in wanted.items():
-        org = by_uscc.get(uscc) if uscc else None
-        if org is None and not uscc:
-            org = by_name.get(name)
-        if org is None:
-            # organisation_create requires market/admin or the system: the import itself is the authority here.
-            org = organisation_create(actor=None, name=name, address=row.holder_address, uscc=uscc or None)
-            created += 1
-            by_name.setdefault(name, org)
-            if uscc:
-                by_uscc[uscc] = org
-        found[(uscc, name)] = org
-    return found, created
+    # Holders to register: one per code, else one per name (as the look-up above matches them); a row without a
+    # code goes to a holder of the same name registered with a code in this file, as it would in the register.
+    missing: dict[tuple[str, str], Row] = {}
+    coded_names: set[str] = set()
+    for (uscc, name), row in sorted(wanted.items(), key=lambda item: not item[0][0]):
+        org = by_uscc.get(uscc) if uscc else by_name.get(name)
+        if org is not None:
+            found[(uscc, name)] = org
+        elif uscc:
+            missing.setdefault((uscc, ""), row)
+            coded_names.add(name)
+        elif name not in coded_names:
+            missing.setdefault(("", name), row)
+    created = organisations_create_bulk(
+        actor=None,  # the import is the authority that registers holders here (the system actor)
+        records=[{"name": r.holder_name, "address": r.holder_address, "uscc": r.holder_uscc or None}
+                 for r in missing.values()],
+        reason=_("Holders of legacy certificates, registered by the import."),
+    )  # fmt: skip
+    registered = dict(zip(missing, created, strict=True))
+    by_new_name: dict[str, Organisation] = {}
+    for org in created:
+        by_new_name.setdefault(org.name, org)
+    for uscc, name in wanted:
+        if (uscc, name) not in found:
+            found[(uscc, name)] = registered[(uscc, "")] if uscc else by_new_name[name]
+    return found, len(created)
 
 
 def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], actor: Any) -> None:
@@ -224,47 +238,49 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
         version_id = cursor.fetchone()[0] + 1
         writer = _Writer(cursor)
-        for start in range(0, len(rows), INSERT_BATCH):
-            certs, versions = [], []
-            for r in rows[start : start + INSERT_BATCH]:
-                org = holders[(r.holder_uscc, r.holder_name)]
-                sid, cat_id, scode, sname, rule_doc, rule_ver, std_json, mode_json, mode_text = scheme_parts[
-                    r.scheme_code
-                ]
-                issued, expires = dates.d(r.issued_on), dates.d(r.expires_on)
-                status = r.status
-                if status == Certificate.Status.VALID:
-                    changed = dates.dt(r.issued_on, 0)
-                    ended = None
-                else:
-                    changed = now_text
-                    ended = expires if status == Certificate.Status.EXPIRED else None
-                # The unit's JSON assembled from cached pieces: json.dumps per row was a third of the insert time.
-                unit = (
-                    f'[{{"product_name": {j(r.product_name)}, "product_name_en": "", "trademark": "", '
-                    f'"models": {jl(r.models)}, "version": {j(r.version)}, '
-                    f'"manufacturer": {j(r.manufacturer or org.name)}, "manufacturer_address": "", '
-                    f'"production_site": {j(r.production_site)}, "production_site_address": "", '
-                    f'"difference_statement": ""}}]'
-                )
-                certs.append(
-                    (
-                        cert_id, r.number, status, org.pk, sid, cat_id, None, org.name, r.product_name, issued,
-                        issued, expires, 1, None, None, ended_reason[status], changed, ended, now_text,
+        with bulk_indexing(cursor) as indexing:
+            indexing.first_version_id = version_id
+            for start in range(0, len(rows), INSERT_BATCH):
+                certs, versions = [], []
+                for r in rows[start : start + INSERT_BATCH]:
+                    org = holders[(r.holder_uscc, r.holder_name)]
+                    sid, cat_id, scode, sname, rule_doc, rule_ver, std_json, mode_json, mode_text = scheme_parts[
+                        r.scheme_code
+                    ]
+                    issued, expires = dates.d(r.issued_on), dates.d(r.expires_on)
+                    status = r.status
+                    if status == Certificate.Status.VALID:
+                        changed = dates.dt(r.issued_on, 0)
+                        ended = None
+                    else:
+                        changed = now_text
+                        ended = expires if status == Certificate.Status.EXPIRED else None
+                    # The unit's JSON assembled from cached pieces: json.dumps per row was a third of the insert time.
+                    unit = (
+                        f'[{{"product_name": {j(r.product_name)}, "product_name_en": "", "trademark": "", '
+                        f'"models": {jl(r.models)}, "version": {j(r.version)}, '
+                        f'"manufacturer": {j(r.manufacturer or org.name)}, "manufacturer_address": "", '
+                        f'"production_site": {j(r.production_site)}, "production_site_address": "", '
+                        f'"difference_statement": ""}}]'
                     )
-                )  # fmt: skip
-                versions.append(
-                    (
-                        version_id, cert_id, 1, CertificateVersion.Reason.INITIAL, None, issued, issued, expires,
-                        org.name, org.name_en, r.holder_address, "", unit,
-                        jl(r.standards) if r.standards else std_json, scode, sname, rule_doc, rule_ver,
-                        mode_json, mode_text, cb_name, cb_address, now_text, actor_id,
-                    )
-                )  # fmt: skip
-                cert_id += 1
-                version_id += 1
-            writer.write("cert", certs)
-            writer.write("version", versions)
+                    certs.append(
+                        (
+                            cert_id, r.number, status, org.pk, sid, cat_id, None, org.name, r.product_name, issued,
+                            issued, expires, 1, None, None, ended_reason[status], changed, ended, now_text,
+                        )
+                    )  # fmt: skip
+                    versions.append(
+                        (
+                            version_id, cert_id, 1, CertificateVersion.Reason.INITIAL, None, issued, issued, expires,
+                            org.name, org.name_en, r.holder_address, "", unit,
+                            jl(r.standards) if r.standards else std_json, scode, sname, rule_doc, rule_ver,
+                            mode_json, mode_text, cb_name, cb_address, now_text, actor_id,
+                        )
+                    )  # fmt: skip
+                    cert_id += 1
+                    version_id += 1
+                writer.write("cert", certs)
+                writer.write("version", versions)
         if vendor == "sqlite":
             cursor.execute(f"PRAGMA cache_size = {int(old_cache)}")
         if vendor == "postgresql":

@@ -40,6 +40,7 @@ from certbody.core.audit import audit_record
 from certbody.core.models import NumberSequence
 from certbody.core.numbering import _SEQ, validate_template
 from certbody.schemes.models import Scheme
+from certbody.website.search_index import bulk_indexing
 
 from .data import (
     BULK_CITIES,
@@ -411,16 +412,18 @@ def bulk_certificates(
                 ranges=ranges,
             )
             writer = _Writer(cursor)
-            done = 0
-            while done < n:
-                batch = list(itertools.islice(rows, batch_size))
-                if not batch:
-                    break
-                writer.write("cert", [c for c, _ in batch])
-                writer.write("version", [v for _, v in batch])
-                done += len(batch)
-                if progress:
-                    progress(done, n, time.monotonic() - started)
+            with bulk_indexing(cursor) as indexing:
+                indexing.first_version_id = first_version_id
+                done = 0
+                while done < n:
+                    batch = list(itertools.islice(rows, batch_size))
+                    if not batch:
+                        break
+                    writer.write("cert", [c for c, _ in batch])
+                    writer.write("version", [v for _, v in batch])
+                    done += len(batch)
+                    if progress:
+                        progress(done, n, time.monotonic() - started)
             for key, value in counters.items():
                 if value != sequences[key].last_value:
                     NumberSequence.objects.filter(pk=sequences[key].pk).update(last_value=value)

@@ -89,6 +89,30 @@ def test_import_finds_existing_holder_by_name(cast, software_scheme):
     assert Certificate.objects.get(number="NFCC-OLD-0001").organisation == cast.organisation
 
 
+def test_import_registers_each_new_holder_once_by_code_or_name_with_one_audit_event(cast, software_scheme):
+    coded = "91500000MA5U7AB121"
+    assert not Organisation.objects.filter(uscc=coded).exists()
+    rows = [
+        row("NFCC-OLD-0001", holder_name="重庆甲科技有限公司", holder_uscc=coded),
+        row("NFCC-OLD-0002", holder_name="重庆甲科技有限公司"),  # no code: the holder of that name in this file
+        row("NFCC-OLD-0003", holder_name="重庆乙科技有限公司"),
+        row("NFCC-OLD-0004", holder_name="重庆乙科技有限公司"),
+        row("NFCC-OLD-0005", holder_name=cast.organisation.name),  # already a client
+    ]
+    before = AuditEvent.objects.count()
+    batch = do_import(cast.quality, rows)
+    assert batch.errors == [] and batch.organisations_created == 2
+    holder = {c.number: c.organisation for c in Certificate.objects.filter(number__startswith="NFCC-OLD")}
+    assert holder["NFCC-OLD-0001"] == holder["NFCC-OLD-0002"] and holder["NFCC-OLD-0001"].uscc == coded
+    assert holder["NFCC-OLD-0003"] == holder["NFCC-OLD-0004"] and holder["NFCC-OLD-0003"].uscc is None
+    assert holder["NFCC-OLD-0005"] == cast.organisation
+    registered = AuditEvent.objects.get(action="organisation.bulk_create")
+    assert registered.after["count"] == 2
+    assert sorted(o[1] for o in registered.after["organisations"]) == ["重庆乙科技有限公司", "重庆甲科技有限公司"]
+    assert AuditEvent.objects.count() == before + 2  # the holders and the batch, not one event per row
+    assert verify_chain().ok
+
+
 def test_one_bad_row_imports_nothing_and_names_row_and_reason(cast, software_scheme, english):
     rows = [row("NFCC-OLD-0001"), row("NFCC-OLD-0002", issued_on="2025-02-30"), row("NFCC-OLD-0003")]
     batch = do_import(cast.quality, rows)

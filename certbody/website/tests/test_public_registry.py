@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 
+from certbody.applications.models import Application
 from certbody.certificates import search as search_module
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.certificates.search import SearchParams, search_certificates
@@ -83,6 +84,19 @@ def test_common_terms_walk_the_date_index_and_stay_correct(registry, monkeypatch
     monkeypatch.setattr(search_module, "FEW_MATCHES", 5)
     for term in ["有限公司", "银行", "示例银行"]:
         assert set(every_page(q=term)) == expected(term), term
+
+
+def test_a_new_version_replaces_the_certificates_search_entry(registry, cast, software_scheme):
+    mine, _theirs = registry
+    change = sc.submitted_application(
+        cast, software_scheme, kind=Application.Kind.CHANGE, certificate=mine, product="掌上理财客户端"
+    )
+    sc.granted(cast, sc.reviewed(cast, sc.evaluated(cast, sc.accepted(cast, change))))
+    mine.refresh_from_db()
+    assert mine.version_no == 2 and mine.product_name == "掌上理财客户端"
+    assert every_page(q="掌上理财") == [mine.number]  # 3+ characters: through the index
+    assert mine.number not in every_page(product="手机银行客户端")
+    assert every_page(q="示例银行").count(mine.number) == 1
 
 
 def test_number_prefix_and_filters(registry):

@@ -45,6 +45,17 @@ class TestOrderCreateForm(ActionForm):
             ]
 
 
+def _suggested(case) -> str:
+    """The eligible team leaders, best first (people rule engine): the others are refused with the reasons."""
+    from certbody.people.models import AssignmentRole
+    from certbody.people.selectors import suggest
+
+    names = [str(s.user) for s in suggest(AssignmentRole.TEAM_LEADER, case=case)[:5]]
+    if not names:
+        return _("Nobody is eligible to lead this inspection now; ask quality or HR.")
+    return _("Suggested (eligible, best first): %(names)s.") % {"names": "、".join(names)}
+
+
 class InspectionPlanForm(ActionForm):
     planned_on = date_field(_("Planned for"))
     leader = UserChoiceField(label=_("Team leader"), queryset=None)
@@ -58,6 +69,7 @@ class InspectionPlanForm(ActionForm):
         self.fields["leader"].queryset = inspectors
         self.fields["members"].queryset = inspectors
         self.fields["members"].help_text = _("Only people with the inspector role are listed.")
+        self.fields["leader"].help_text = _suggested(self.obj)
         self.fields["planned_on"].initial = timezone.localdate()
         self.fields["site"].queryset = ProductionSite.objects.filter(
             manufacturer__organisation_id=_case_organisation_id(self.obj)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from certbody.clients.services import manufacturer_create, organisation_create, 
 from certbody.core.roles import Role
 from certbody.labs.models import Lab
 from certbody.labs.services import lab_create
-from certbody.schemes.models import Scheme
+from certbody.schemes.models import ProductCategory, Scheme
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -70,8 +71,13 @@ def make_cast(prefix: str = "", password: str | None = "demo-pass-2026") -> Cast
     site = production_site_create(
         actor=None, manufacturer=manufacturer, name="研发中心", address="重庆市渝北区星光大道"
     )
-    lab = lab_create(actor=None, name=f"{prefix}国家金融科技测评中心实验室", accreditation_number="CNAS L0001")
-    return Cast(
+    lab = lab_create(
+        actor=None,
+        name=f"{prefix}国家金融科技测评中心实验室",
+        accreditation_number="CNAS L0001",
+        categories=list(ProductCategory.objects.all()),
+    )
+    cast = Cast(
         market=staff("market", Role.MARKET, "市场 李娜"),
         engineer=staff("engineer", Role.ENGINEER, "工程师 张伟"),
         inspector=staff("inspector", Role.INSPECTOR, "检查员 刘洋"),
@@ -90,6 +96,26 @@ def make_cast(prefix: str = "", password: str | None = "demo-pass-2026") -> Cast
         site=site,
         lab=lab,
     )
+    for user in (cast.market, cast.engineer, cast.inspector, cast.inspector2, cast.reviewer, cast.decider,
+                 cast.quality, cast.management, cast.hr):  # fmt: skip
+        qualify_staff(user)
+    return cast
+
+
+def qualify_staff(user: Any, *, years: int = 5) -> Any:
+    """Personnel records that make a staff user assignable in every part its roles imply (people rule engine):
+    registrations and authorisations from `years` ago to `years` ahead, declarations signed for each year."""
+    from certbody.people.staffing import qualify
+
+    today = timezone.localdate()
+    return qualify(
+        user, since=today - relativedelta(years=years), until=today + relativedelta(years=years), evaluated_on=today
+    )
+
+
+def cover_scheme(lab: Lab, scheme: Scheme) -> None:
+    """The lab tests the scheme's category (a transactional test's catalogue may load after the cast)."""
+    lab.categories.add(scheme.category)
 
 
 def submitted_application(
@@ -145,6 +171,7 @@ def accepted(cast: Cast, application: Application) -> Application:
 def evaluated(cast: Cast, application: Application, *, result: str = Result.PASS) -> Application:
     """Accepted → evaluation complete (type tests reported; initial inspection if the scheme needs it)."""
     today = timezone.localdate()
+    cover_scheme(cast.lab, application.scheme)
     cert_svc.evaluation_start(actor=cast.engineer, application=application)
     for unit in application.units.all():
         order = cert_svc.test_order_create(actor=cast.engineer, case=application, lab=cast.lab, unit=unit)

@@ -166,6 +166,9 @@ def work_queue(user: Any) -> list[Task]:
                     status=cert.get_status_display(),
                 )
             )
+    from certbody.people.selectors import people_tasks
+
+    tasks.extend(people_tasks(user, Task))  # people alerts (HR), overrides to decide, one's own declaration
     far = date.max
     tasks.sort(key=lambda t: (not t.overdue, t.due or far, t.subject))
     return tasks

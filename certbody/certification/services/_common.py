@@ -53,6 +53,20 @@ def _require_case_engineer(actor: Any, case) -> None:
     )
 
 
+def assign(subject: Any, role: str, *, case, actor: Any) -> None:
+    """Every assignment asks the people rule engine (authorisation, registration, declaration, conflicts,
+    independence); a refusal names each failed rule."""
+    from certbody.people.engine import ensure_assignable
+
+    ensure_assignable(subject, role, case=case, actor=actor)
+
+
+def assign_team(assignments: list[tuple[Any, str]], *, case, actor: Any) -> None:
+    from certbody.people.engine import ensure_all
+
+    ensure_all(assignments, case=case, actor=actor)
+
+
 def _involve(case, user, part: str) -> None:
     # After a reopened evaluation, whoever reviewed the file may not join it: the review on record would then be
     # by someone involved in the evaluation (ISO/IEC 17065 7.5).

@@ -21,7 +21,8 @@ from ..models import (
     Decision,
     TechnicalReview,
 )
-from ..permissions import can_manage_case, ensure_independent
+from ..permissions import can_manage_case
+from ._common import assign
 from .evaluation import grant_blockers
 
 
@@ -38,7 +39,7 @@ def reviewer_assign(*, actor: Any, application: Application, reviewer: Any) -> A
         raise InvalidInput(
             _("%(user)s is not a technical reviewer.") % {"user": reviewer}, details={"field": "reviewer"}
         )
-    ensure_independent(reviewer, application=application, step=_("review it"))
+    assign(reviewer, "reviewer", case=application, actor=actor)
     before = getattr(application.reviewer, "username", None)
     application.reviewer = reviewer
     application.save(update_fields=["reviewer", "updated_at"])
@@ -63,7 +64,7 @@ def review_complete(
         application.reviewer_id in (None, actor.pk),
         _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
     )
-    ensure_independent(actor, application=application, step=_("review it"))
+    assign(actor, "reviewer", case=application, actor=actor)
     if recommendation not in TechnicalReview.Recommendation.values:
         raise InvalidInput(_("Choose a recommendation."), details={"field": "recommendation"})
     if recommendation == TechnicalReview.Recommendation.REFUSE and not (comments or "").strip():
@@ -100,10 +101,10 @@ def evaluation_reopen(*, actor: Any, application: Application, reason: str) -> A
             application.reviewer_id in (None, actor.pk),
             _("This application is assigned to reviewer %(user)s.") % {"user": application.reviewer},
         )
-        ensure_independent(actor, application=application, step=_("review it"))
+        assign(actor, "reviewer", case=application, actor=actor)
     elif application.status == Application.Status.DECISION:
         require_role(actor, Role.DECIDER)
-        ensure_independent(actor, application=application, step=_("decide it"))
+        assign(actor, "decision_maker", case=application, actor=actor)
     if not (reason or "").strip():
         raise InvalidInput(_("Say what the evaluation must still do."), details={"field": "reason"})
     application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))
@@ -122,7 +123,7 @@ def decision_make(
     application = lock(Application, application.pk)
     require_role(actor, Role.DECIDER)
     APPLICATION_FLOW.check(application, "grant" if outcome == Decision.Outcome.GRANT else "refuse")
-    ensure_independent(actor, application=application, step=_("decide it"))
+    assign(actor, "decision_maker", case=application, actor=actor)
     if outcome not in Decision.Outcome.values:
         raise InvalidInput(_("Choose the decision: grant or refuse."), details={"field": "outcome"})
     reason = (reason or "").strip()

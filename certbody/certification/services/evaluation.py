@@ -41,6 +41,8 @@ from ._common import (
     _require_case_engineer,
     _require_case_open_for_evaluation,
     _subject,
+    assign,
+    assign_team,
 )
 
 TEST_ORDER_NUMBER_TEMPLATE = "TO{year}{seq:06d}"
@@ -56,6 +58,8 @@ def evaluation_start(*, actor: Any, application: Application, engineer: Any = No
         raise InvalidInput(_("%(user)s is not a certification engineer.") % {"user": engineer})
     if actor.pk != engineer.pk and not actor.has_role(Role.MARKET):
         raise NotAllowed(_("Only market staff may assign the evaluation to another engineer."))
+    APPLICATION_FLOW.check(application, "start_evaluation")
+    assign(engineer, "engineer", case=application, actor=actor)
     before_engineer = getattr(application.engineer, "username", None)
     application.engineer = engineer
     application.stage_due = timezone.localdate() + timedelta(days=int(get_setting("evaluation_days")))
@@ -95,6 +99,7 @@ def test_order_create(
             raise InvalidInput(_("The unit is not part of this application."), details={"field": "unit"})
     elif purpose == TestOrder.Purpose.TYPE_TEST:
         raise InvalidInput(_("A surveillance orders sampling tests, not type tests."), details={"field": "purpose"})
+    assign(lab, "lab", case=case, actor=actor)
     order = TestOrder.objects.create(
         number=render_number(TEST_ORDER_NUMBER_TEMPLATE, on=timezone.localdate()),
         lab=lab,
@@ -230,6 +235,7 @@ def inspection_plan(
         )
     if planned_on is None:
         raise InvalidInput(_("Enter the planned date."), details={"field": "planned_on"})
+    assign_team([(leader, "team_leader"), *((m, "inspector") for m in members)], case=case, actor=actor)
     kind = Inspection.Kind.INITIAL if isinstance(case, Application) else Inspection.Kind.FOLLOW_UP
     inspection = Inspection.objects.create(
         kind=kind, planned_on=planned_on, site=site, created_by=actor, **_case_kwargs(case)

@@ -21,10 +21,7 @@ from ..models import (
     Involvement,
     Surveillance,
 )
-from ..permissions import ensure_independent
-from ._common import (
-    _involve,
-)
+from ._common import _involve, assign
 from .evaluation import evaluation_cancel_open, evaluation_gaps, grant_blockers
 
 
@@ -66,6 +63,7 @@ def surveillance_start(*, actor: Any, surveillance: Surveillance, engineer: Any 
 
     if surveillance.certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
         raise InvalidInput(_("The certificate has ended; there is nothing to survey."))
+    assign(engineer, "engineer", case=surveillance, actor=actor)
     surveillance.engineer = engineer
     surveillance.started_on = timezone.localdate()
     SURVEILLANCE_FLOW.apply(
@@ -89,7 +87,7 @@ def surveillance_complete(*, actor: Any, surveillance: Surveillance, outcome: st
     surveillance = lock(Surveillance, surveillance.pk)
     require_role(actor, Role.DECIDER)
     SURVEILLANCE_FLOW.check(surveillance, "complete")
-    ensure_independent(actor, surveillance=surveillance, step=_("decide its outcome"))
+    assign(actor, "decision_maker", case=surveillance, actor=actor)
     if outcome not in Surveillance.Outcome.values:
         raise InvalidInput(_("Choose the outcome."), details={"field": "outcome"})
     gaps = evaluation_gaps(surveillance)

@@ -31,6 +31,7 @@ def in_evaluation(cast, software_scheme):
 
 def test_lab_sees_only_its_own_orders(pages, cast, in_evaluation):
     other_lab = Lab.objects.create(name="另一家实验室")
+    other_lab.categories.add(in_evaluation.scheme.category)  # its test scope (people rule engine: lab_scope)
     other_user = user_create(username="lab2", password=None, roles=[Role.LAB], lab=other_lab, actor=None)
     mine = svc.test_order_create(actor=cast.engineer, case=in_evaluation, lab=cast.lab)
     theirs = svc.test_order_create(actor=cast.engineer, case=in_evaluation, lab=other_lab)

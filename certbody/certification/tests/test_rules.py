@@ -40,7 +40,10 @@ def english():
 
 
 def person(username, *roles):
-    return user_create(username=username, password=None, roles=list(roles), actor=None, display_name=username)
+    """A staff member with the personnel records (authorisations, registrations, declarations) the roles need."""
+    user = user_create(username=username, password=None, roles=list(roles), actor=None, display_name=username)
+    sc.qualify_staff(user)
+    return user
 
 
 def report(cast, order, result=Result.PASS):

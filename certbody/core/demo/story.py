@@ -37,6 +37,7 @@ from certbody.schemes.models import ProductCategory, Scheme
 
 from .clock import DemoClock
 from .data import CLIENTS, DEMO_USERNAMES, LABS, STAFF, demo_usccs, make_uscc
+from .people import PeopleSteps
 from .steps import CaseSteps, S, Step, Timeline
 
 
@@ -71,7 +72,7 @@ class DemoResult:
     logins: list[tuple[str, str, str]]
 
 
-class DemoBuilder(CaseSteps):
+class DemoBuilder(PeopleSteps, CaseSteps):
     """Builds the demo. `build()` must run inside a transaction (the command wraps it in one)."""
 
     def __init__(self, *, password: str) -> None:
@@ -476,6 +477,8 @@ class DemoBuilder(CaseSteps):
             self.today = clock.real_today()
             timeline = Timeline(clock, daily=lambda: certificate_svc.run_daily())
             timeline.add(self.ago(1260), self.setup())
+            timeline.add(self.ago(1260), self.story_people())
+            timeline.add(self.ago(185), self.story_renewals())
             timeline.add(self.ago(1200), self.story_expired())
             timeline.add(self.ago(1120), self.story_recertified())
             timeline.add(self.ago(950), self.story_versions())
@@ -562,6 +565,7 @@ class DemoBuilder(CaseSteps):
                 )
             timeline.add(self.today, self._finish())
             timeline.run()
+            __import__("certbody.publicsite.demo", fromlist=["seed"]).seed(self.staff["admin"])
         return self.result()
 
     def _finish(self) -> Step:

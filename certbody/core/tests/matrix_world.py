@@ -164,6 +164,8 @@ def build_world() -> World:
         actor=None,
         display_name="决定兼检查员",
     )
+    for extra in (other_engineer, reviewer2, decider_involved):
+        sc.qualify_staff(extra)  # personnel records the people rule engine asks for
     users = {
         "anonymous": None,
         "client": c.client,
@@ -270,6 +272,26 @@ def build_world() -> World:
         description="抽样不合格",
         confirmed_on=_today(),
     )
+
+    # --- people and impartiality: a personnel record, and an override asked for a lab outside its scope ------------
+    from certbody.labs.models import Lab
+    from certbody.people import services as people_svc
+
+    objects["person"] = c.inspector.person
+    scope_lab = Lab.objects.create(name="矩阵 范围外实验室")
+    scope_lab.categories.add(software.category)  # app_eval is hardware
+    objects["scope_lab"] = scope_lab
+    objects["override"] = people_svc.override_request(
+        actor=c.engineer, subject=scope_lab, role="lab", case=app_eval, reason="唯一具备该型号测试条件的实验室"
+    )
+
+    # --- the client portal (certbody/portal/tests/helpers.py): p_app, p_doc, p_att, p_invitation_token ---------------
+    from certbody.portal.tests.helpers import portal_world
+
+    objects.update(portal_world(c, software))
+    from certbody.portal.models import Notification
+
+    Notification.objects.create(user=o.client, kind="message", params={"number": "X", "author": "矩阵"})
 
     world = World(cast=c, other=o, software=software, hardware=hardware, users=users, objects=objects)
     for name, user in users.items():

@@ -152,6 +152,8 @@ def world(cast, software_scheme, hardware_scheme):
             display_name=key,
             organisation=org_b if key == "client_b" else None,
         )
+        if key != "client_b":
+            sc.qualify_staff(users[key])  # personnel records the people rule engine asks for
     u = users
     # Two certificates; the hardware one has its first surveillance in progress.
     sc.certified(cast, software_scheme)

@@ -16,4 +16,9 @@ app.conf.beat_schedule = {
         "task": "certbody.certificates.run_daily",
         "schedule": crontab(hour=1, minute=0),
     },
+    "portal-send-outbox": {
+        # Send the portal's queued e-mails; those whose SMTP attempt failed are retried here.
+        "task": "certbody.portal.send_outbox",
+        "schedule": 60.0,
+    },
 }

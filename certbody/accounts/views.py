@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certbody.core.errors import DomainError
+from certbody.core.roles import Role
 
 from .forms import LoginForm, TokenCreateForm
 from .models import ApiToken
@@ -21,6 +22,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a `next`, a client's users land in the portal; everyone else on the console's dashboard."""
+        user = self.request.user
+        if user.is_authenticated and user.role_set == {Role.CLIENT} and user.organisation_id:
+            return resolve_url("portal:home")
+        return super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):

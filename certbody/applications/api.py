@@ -100,6 +100,7 @@ class ApplicationOut(Schema):
     engineer: str | None
     reviewer: str | None
     return_reason: str
+    return_items: list[str]
     created_at: datetime
     submitted_at: datetime | None
     accepted_at: datetime | None
@@ -185,6 +186,19 @@ class ReasonIn(Schema):
 
 
 NO_REASON = ReasonIn()  # the body may be left out where the reason is optional
+
+
+class ReturnIn(ReasonIn):
+    missing_items: list[Text(40)] = Field(
+        default_factory=list, max_length=20, description="Checklist items the client must provide again."
+    )
+
+
+class SubmitIn(Schema):
+    answer: Text(LONG_TEXT) = Field("", description="After a return: what the client completed.")
+
+
+NO_ANSWER = SubmitIn()
 
 
 class AcceptIn(Schema):
@@ -320,9 +334,9 @@ def unit_remove(request, application_id: int, unit_id: int):
 
 
 @router.post("/{application_id}/submit", response={200: ApplicationDetailOut, **ERRORS}, summary="Submit")
-def application_submit(request, application_id: int):
+def application_submit(request, application_id: int, payload: Body[SubmitIn] = NO_ANSWER):
     application = application_visible(request.auth, application_id)
-    services.application_submit(actor=request.auth, application=application)
+    services.application_submit(actor=request.auth, application=application, answer=payload.answer)
     return _detail(request.auth, application)
 
 
@@ -331,9 +345,11 @@ def application_submit(request, application_id: int):
     response={200: ApplicationDetailOut, **ERRORS},
     summary="Return for completion (market)",
 )
-def application_return(request, application_id: int, payload: ReasonIn):
+def application_return(request, application_id: int, payload: ReturnIn):
     application = application_visible(request.auth, application_id)
-    services.application_return(actor=request.auth, application=application, reason=payload.reason)
+    services.application_return(
+        actor=request.auth, application=application, reason=payload.reason, missing_items=payload.missing_items
+    )
     return _detail(request.auth, application)
 
 

@@ -199,6 +199,17 @@ class UnitRemoveForm(ActionForm):
 
 class ReturnForm(ActionForm):
     reason = text_area(_("What is missing"))
+    missing_items = forms.MultipleChoiceField(
+        label=_("Documents to provide again"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The client sees these items marked on the checklist."),
+    )
+
+    def setup(self) -> None:
+        from certbody.portal.checklist import for_application
+
+        self.fields["missing_items"].choices = [(i.code, i.label) for i in for_application(self.obj)]
 
 
 class AcceptForm(ActionForm):

@@ -81,6 +81,7 @@ class Application(models.Model):
         related_name="+",
     )
     return_reason = models.TextField(_("what is missing"), blank=True)
+    return_items = models.JSONField(_("missing documents"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -177,6 +178,18 @@ class Contract(models.Model):
     review_notes = models.TextField(_("contract review notes"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The client's acceptance online: who, when, from where, which version of the terms.
+    client_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    client_accepted_at = models.DateTimeField(_("accepted online"), null=True, blank=True)
+    client_accepted_ip = models.GenericIPAddressField(_("accepted from (IP)"), null=True, blank=True)
+    client_terms_version = models.CharField(_("terms version accepted"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("contract")

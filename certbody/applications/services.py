@@ -32,7 +32,7 @@ def _require_client_or_market(actor: Any, organisation_id: int) -> None:
     )
 
 
-def _require_editable(application: Application) -> None:
+def require_editable(application: Application) -> None:
     if application.status not in (Application.Status.DRAFT, Application.Status.RETURNED):
         raise InvalidInput(
             _("The application can only be changed while it is a draft or returned for completion."),
@@ -114,7 +114,7 @@ def unit_add(
 ) -> CertificationUnit:
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
-    _require_editable(application)
+    require_editable(application)
     model_names = [m.strip() for m in model_names if m and m.strip()]
     errors = {}
     if not (product_name or "").strip():
@@ -152,36 +152,63 @@ def unit_add(
 def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
     application = lock(Application, unit.application_id)
     _require_client_or_market(actor, application.organisation_id)
-    _require_editable(application)
+    require_editable(application)
     record = unit.as_record()
     audit_record(actor=actor, action="unit.remove", obj=unit, before=record, subject=application)
     unit.delete()
 
 
 @transaction.atomic
-def application_submit(*, actor: Any, application: Application) -> Application:
+def application_submit(*, actor: Any, application: Application, answer: str = "") -> Application:
+    """Submit (or resubmit after a return, with the client's `answer`); each submission is recorded with its diff."""
+    from certbody.portal import services as portal_svc
+
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
     APPLICATION_FLOW.check(application, "submit")
+    if not application.organisation.is_approved:
+        raise InvalidInput(
+            _("Your organisation waits for approval by the certification body; submit once it is approved."),
+            code="organisation_not_approved",
+        )
     if not application.units.exists():
         raise InvalidInput(_("Add at least one certification unit before submitting."), code="no_units")
     if application.kind != Application.Kind.INITIAL and not application.change_description:
         raise InvalidInput(_("Describe the change before submitting."), code="no_change_description")
+    portal_svc.check_complete(application)
+    portal_svc.record_submission(application, actor=actor, answer=answer)
     application.submitted_at = timezone.now()
     application.stage_due = _due("application_review_days")
     return APPLICATION_FLOW.apply(application, "submit", actor=actor, update_fields=["submitted_at", "stage_due"])
 
 
 @transaction.atomic
-def application_return(*, actor: Any, application: Application, reason: str) -> Application:
+def application_return(
+    *, actor: Any, application: Application, reason: str, missing_items: list[str] | tuple[str, ...] = ()
+) -> Application:
+    """Return for completion: `reason` says what is missing; `missing_items` names checklist documents to redo."""
+    from certbody.portal import checklist
+
     application = lock(Application, application.pk)
     require_role(actor, Role.MARKET)
     if not (reason or "").strip():
         raise InvalidInput(_("Say what is missing, so the client can complete it."), details={"field": "reason"})
+    codes = {i.code for i in checklist.for_application(application)}
+    unknown = [m for m in missing_items if m not in codes]
+    if unknown:
+        raise InvalidInput(
+            _("These are not on the application's checklist: %(items)s.") % {"items": ", ".join(unknown)}
+        )
     application.return_reason = reason.strip()
-    application.stage_due = None
+    application.return_items = list(dict.fromkeys(missing_items))
+    application.stage_due = _due("completion_days")  # the client's deadline to complete it
     return APPLICATION_FLOW.apply(
-        application, "return", actor=actor, reason=reason.strip(), update_fields=["return_reason", "stage_due"]
+        application,
+        "return",
+        actor=actor,
+        reason=reason.strip(),
+        after={"missing_items": application.return_items},
+        update_fields=["return_reason", "return_items", "stage_due"],
     )
 
 

@@ -30,6 +30,7 @@ from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role, is_member_of
 from certbody.core.roles import Role
 from certbody.core.views import Action, OptionalReasonForm, ReasonForm, render_list, run_actions
+from certbody.portal.permissions import can_see_files
 
 from . import services as app_svc
 from .forms import (
@@ -276,7 +277,9 @@ ACTIONS = [
         "return",
         gettext_lazy("Return for completion"),
         form_class=ReturnForm,
-        run=lambda r, a, d: app_svc.application_return(actor=r.user, application=a, reason=d["reason"]),
+        run=lambda r, a, d: app_svc.application_return(
+            actor=r.user, application=a, reason=d["reason"], missing_items=d.get("missing_items") or []
+        ),
         available=lambda u, a: APPLICATION_FLOW.can(a, "return") and has_role(u, Role.MARKET),
         style="warning",
         success=gettext_lazy("The application was returned to the client."),
@@ -439,5 +442,6 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "subject_type": "applications.application",
         "actions": state,
         "is_member": is_member_of(user, app.organisation_id),
+        "files_visible": can_see_files(user, app),
     }
     return render(request, "applications/detail.html", context, status=state.status)

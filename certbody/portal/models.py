@@ -1,0 +1,234 @@
+"""The client portal: invitations, application files, submissions, messages, notifications and the mail outbox."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def _stored_path(instance, filename: str) -> str:
+    # The client's file name never reaches the file system: a random name in a folder per application.
+    return f"portal/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    return f"portal/messages/{uuid.uuid4().hex}"
+
+
+class Invitation(models.Model):
+    """A colleague invited by e-mail to join a client organisation. Only the token's SHA-256 is stored."""
+
+    organisation = models.ForeignKey(
+        "clients.Organisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class EmailConfirmation(models.Model):
+    """A used e-mail confirmation link: each link confirms once; a user deactivated later stays deactivated."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    email = models.EmailField(_("e-mail"))
+    confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail confirmation")
+        verbose_name_plural = _("e-mail confirmations")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class OrganisationRejection(models.Model):
+    """Staff refused a self-registered organisation: it leaves the approval list and its users stay deactivated."""
+
+    organisation = models.OneToOneField(
+        "clients.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rejected_at = models.DateTimeField(_("rejected"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rejected registration")
+        verbose_name_plural = _("rejected registrations")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+
+class Dossier(models.Model):
+    """What the application wizard knows beyond the application itself: the declarations that shape the checklist."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="dossier", verbose_name=_("application")
+    )
+    outsourcing = models.BooleanField(
+        _("development or production is outsourced"),
+        default=False,
+        help_text=_("An outsourcing agreement is then part of the file."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("application file")
+        verbose_name_plural = _("application files")
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+class Document(models.Model):
+    """One version of one checklist item's file. A new upload is a new version; old ones stay."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
+    )
+    item = models.CharField(_("checklist item"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=_stored_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        ordering = ["item", "-version"]
+        constraints = [models.UniqueConstraint(fields=["application", "item", "version"], name="uniq_doc_version")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} v{self.version}"
+
+
+class Submission(models.Model):
+    """A submission of an application: what it held then, what changed since the last one, the client's answer."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("application")
+    )
+    round = models.PositiveIntegerField(_("submission"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted"))
+    answer = models.TextField(_("answer to the request for completion"), blank=True)
+    requested = models.JSONField(_("what was asked for"), default=dict, blank=True)
+    snapshot = models.JSONField(default=dict)
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["application", "round"]
+        constraints = [models.UniqueConstraint(fields=["application", "round"], name="uniq_submission_round")]
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.round}"
+
+
+class Message(models.Model):
+    """A message in the thread between the client and the certification body on one application."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="messages", verbose_name=_("application")
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_client = models.BooleanField(default=True)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.author}"
+
+
+class Attachment(models.Model):
+    """A file attached to a message, checked like every application file."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Notification(models.Model):
+    """Something a person must know, shown in the portal. Rendered in the reader's language from kind + params."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notif_user_read_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}"
+
+
+class OutboxMail(models.Model):
+    """An e-mail to send. Written in the transaction of the event; a job sends it, retrying, so a restart loses none."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

@@ -1,0 +1,764 @@
+"""Portal writes: registration, invitations, approval, the application file, messages, contract acceptance."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import unicodedata
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certbody.accounts.models import User
+from certbody.accounts.services import user_create
+from certbody.applications import services as app_svc
+from certbody.applications.models import Application, Contract
+from certbody.clients.models import Organisation
+from certbody.clients.services import organisation_create
+from certbody.clients.validators import is_valid_uscc
+from certbody.core.audit import audit_record
+from certbody.core.errors import InvalidInput
+from certbody.core.models import AuditEvent
+from certbody.core.permissions import has_role, is_member_of, require, require_role
+from certbody.core.roles import Role
+from certbody.core.uploads import CheckedFile, check_upload
+from certbody.core.workflow import lock
+from certbody.schemes.models import Scheme
+
+from . import checklist as cl
+from .models import (
+    Attachment,
+    Document,
+    Dossier,
+    EmailConfirmation,
+    Invitation,
+    Message,
+    Notification,
+    OrganisationRejection,
+    Submission,
+)
+from .notify import notify, organisation_users, queue_mail, role_users, settings_url
+from .permissions import can_see_files
+
+log = logging.getLogger(__name__)
+CONFIRM_SALT = "certbody.portal.confirm"
+CONFIRM_MAX_AGE = 3 * 24 * 3600
+INVITATION_DAYS = 14
+
+
+def has_control_chars(value: str | None) -> bool:
+    """Line breaks and other control characters: they break mail headers and have no place in a name."""
+    return any(unicodedata.category(ch) == "Cc" for ch in (value or ""))
+
+
+def _fields_error(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidInput(" ".join(errors.values()), details={"fields": errors})
+
+
+def _password_errors(password: str, user: Any = None) -> str:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+def already_taken(*, uscc: str = "", username: str = "") -> dict[str, str]:
+    """The registration's unique values someone else already holds, as field errors."""
+    errors: dict[str, str] = {}
+    if uscc and Organisation.objects.filter(uscc=uscc).exists():
+        errors["uscc"] = _(
+            "An organisation with this code is already registered. If it is yours, contact the certification body."
+        )
+    if username and User.objects.filter(username__iexact=username).exists():
+        errors["username"] = _("This user name is taken; choose another.")
+    return errors
+
+
+def _create_unless_taken(create, *, uscc: str = "", username: str = ""):
+    """Run create() in a savepoint; if another registration took the code or the user name between our check and
+    our insert (two people pressing the button at the same moment), answer as the check would have."""
+    try:
+        with transaction.atomic():
+            return create()
+    except (IntegrityError, InvalidInput):
+        taken = already_taken(uscc=uscc, username=username)
+        if not taken:
+            raise
+    _fields_error(taken)
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_register(
+    *,
+    name: str,
+    uscc: str,
+    address: str,
+    contact_name: str,
+    contact_phone: str,
+    email: str,
+    username: str,
+    password: str,
+) -> User:
+    """An organisation registers itself: the organisation waits for approval, its first user for e-mail confirmation."""
+    uscc = (uscc or "").strip().upper()
+    username = (username or "").strip()
+    email = (email or "").strip()
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("Enter the organisation's name.")
+    if not is_valid_uscc(uscc):
+        errors["uscc"] = _(
+            "%(value)s is not a valid unified social credit code (18 characters with a correct check character)."
+        ) % {"value": uscc or "—"}
+    if not (address or "").strip():
+        errors["address"] = _("Enter the address.")
+    if not (contact_name or "").strip():
+        errors["contact_name"] = _("Enter the contact person.")
+    if not email:
+        errors["email"] = _("Enter the e-mail address; the confirmation link is sent there.")
+    if not username:
+        errors["username"] = _("Choose a user name.")
+    for field, value in (("name", name), ("address", address), ("contact_name", contact_name), ("username", username)):
+        if field not in errors and has_control_chars(value):
+            errors[field] = _("Names cannot contain line breaks or control characters.")
+    problem = _password_errors(password, User(username=username, email=email))
+    if problem:
+        errors["password"] = problem
+    taken = already_taken(uscc=uscc if "uscc" not in errors else "", username=username)
+    _fields_error({**taken, **errors})
+
+    def create() -> User:
+        # Self-registration: the system acts for an anonymous person; the organisation stays unapproved until staff say.
+        organisation = organisation_create(
+            actor=None,
+            name=name,
+            address=address,
+            uscc=uscc,
+            contact_name=contact_name.strip(),
+            contact_phone=(contact_phone or "").strip(),
+            contact_email=email,
+            is_approved=False,
+        )
+        user = user_create(
+            username=username,
+            password=password,
+            roles=[Role.CLIENT],
+            actor=None,
+            display_name=contact_name.strip(),
+            email=email,
+            organisation=organisation,
+        )
+        user.is_active = False  # until the e-mail address is confirmed
+        user.save(update_fields=["is_active"])
+        return user
+
+    user = _create_unless_taken(create, uscc=uscc, username=username)
+    organisation = user.organisation
+    audit_record(actor=None, action="portal.register", obj=organisation, after={"user": username, "email": email})
+    link = settings_url(reverse("portal:confirm", args=[confirmation_token(user)]))
+    queue_mail(
+        [email],
+        _("Confirm your e-mail address"),
+        _("Open this link within three days to confirm your e-mail address and activate your account:")
+        + f"\n\n{link}\n",
+    )
+    return user
+
+
+def confirmation_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=CONFIRM_SALT)
+
+
+@transaction.atomic
+def email_confirm(*, token: str) -> User:
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvalidInput(_("The confirmation link has expired; register again."), code="expired") from None
+    except signing.BadSignature:
+        raise InvalidInput(_("The confirmation link is not valid."), code="bad_token") from None
+    user = User.objects.select_for_update().filter(pk=data.get("u"), email=data.get("e")).first()
+    if user is None:
+        raise InvalidInput(_("The confirmation link is not valid."), code="bad_token")
+    # Single use: once confirmed, the link never (re)activates anyone — a user staff deactivated stays deactivated.
+    if EmailConfirmation.objects.filter(user=user).exists():
+        raise InvalidInput(_("This confirmation link was already used; sign in."), code="used")
+    if OrganisationRejection.objects.filter(organisation_id=user.organisation_id).exists():
+        raise InvalidInput(_("The confirmation link is not valid."), code="bad_token")
+    EmailConfirmation.objects.create(user=user, email=user.email)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    audit_record(actor=user, action="portal.email_confirm", obj=user, after={"email": user.email})
+    organisation = user.organisation
+    if organisation is not None and not organisation.is_approved:
+        notify(  # in the portal only: sign-ups must not make the certification body send mail to all its staff
+            role_users(Role.MARKET),
+            "organisation_pending",
+            {"name": organisation.name},
+            url=reverse("portal:approvals"),
+            mail=False,
+        )
+    return user
+
+
+@transaction.atomic
+def organisation_approve(*, actor: Any, organisation: Organisation) -> Organisation:
+    require_role(actor, Role.MARKET, Role.ADMIN)
+    organisation = lock(Organisation, organisation.pk)
+    if organisation.is_approved:
+        raise InvalidInput(_("%(name)s is already approved.") % {"name": organisation.name}, code="already")
+    organisation.is_approved = True
+    organisation.save(update_fields=["is_approved"])
+    audit_record(
+        actor=actor,
+        action="organisation.approve",
+        obj=organisation,
+        before={"is_approved": False},
+        after={"is_approved": True},
+    )
+    notify(
+        organisation_users(organisation.pk),
+        "organisation_approved",
+        {"name": organisation.name},
+        url=reverse("portal:home"),
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_reject(*, actor: Any, organisation: Organisation) -> Organisation:
+    """Staff refuse a self-registration: it leaves the approval list and its users are deactivated."""
+    require_role(actor, Role.MARKET, Role.ADMIN)
+    organisation = lock(Organisation, organisation.pk)
+    if organisation.is_approved:
+        raise InvalidInput(_("%(name)s is approved; it can no longer be rejected.") % {"name": organisation.name})
+    if OrganisationRejection.objects.filter(organisation=organisation).exists():
+        raise InvalidInput(_("%(name)s was already rejected.") % {"name": organisation.name}, code="already")
+    OrganisationRejection.objects.create(organisation=organisation, rejected_by=actor)
+    users = list(User.objects.filter(organisation=organisation, is_active=True).values_list("username", flat=True))
+    User.objects.filter(organisation=organisation).update(is_active=False)
+    audit_record(
+        actor=actor,
+        action="organisation.reject",
+        obj=organisation,
+        before={"is_approved": False},
+        after={"rejected": True, "deactivated": users},
+    )
+    return organisation
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(*, actor: Any, email: str) -> tuple[Invitation, str]:
+    require(has_role(actor, Role.CLIENT) and actor.organisation_id, _("Only a client's users invite colleagues."))
+    require(
+        actor.organisation.is_approved,
+        _("Colleagues can be invited once the certification body has approved your organisation."),
+    )
+    email = (email or "").strip()
+    try:
+        from django.core.validators import validate_email
+
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("Enter a valid e-mail address."), details={"fields": {"email": "invalid"}}) from None
+    if not invitation_quota_take(actor.organisation_id):
+        raise InvalidInput(
+            _("Your organisation sent too many invitations today; try again tomorrow."), code="too_many_invitations"
+        )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation_id=actor.organisation_id,
+        email=email,
+        token_hash=_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    audit_record(
+        actor=actor, action="portal.invite", obj=invitation, after={"email": email}, subject=actor.organisation
+    )
+    link = settings_url(reverse("portal:invitation", args=[token]))
+    queue_mail(
+        [email],
+        _("%(name)s invites you to its certification portal") % {"name": actor.organisation.name},
+        _("%(person)s invites you to work on %(name)s's certification applications. Open this link to join:")
+        % {"person": actor, "name": actor.organisation.name}
+        + f"\n\n{link}\n",
+    )
+    return invitation, token
+
+
+def invitation_quota_take(organisation_id: int) -> bool:
+    """Count one invitation against the organisation's daily cap (PORTAL_INVITATIONS_PER_DAY, 0 = no cap)."""
+    limit = getattr(settings, "PORTAL_INVITATIONS_PER_DAY", 20)
+    if not limit:
+        return True
+    day = timezone.now().strftime("%Y%m%d")
+    key = f"portal-invite:{organisation_id}:{day}"
+    if cache.add(key, 1, 2 * 24 * 3600):
+        return True
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, 2 * 24 * 3600)
+        return True
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by").filter(token_hash=_hash(token or "")).first()
+    )
+    if (
+        invitation is None
+        or invitation.accepted_at
+        or invitation.revoked_at
+        or invitation.expires_at < timezone.now()
+        or not invitation.invited_by.is_active  # whoever invited must still be one of the organisation's users
+        or invitation.invited_by.organisation_id != invitation.organisation_id
+    ):
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
+    """A colleague of the same organisation withdraws an invitation that nobody accepted yet."""
+    require(
+        has_role(actor, Role.CLIENT) and actor.organisation_id == invitation.organisation_id,
+        _("Only the organisation's own users revoke its invitations."),
+    )
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise InvalidInput(_("This invitation was already accepted or revoked."), code="already")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="portal.invitation_revoke",
+        obj=invitation,
+        after={"email": invitation.email},
+        subject=invitation.organisation,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, username: str, display_name: str, password: str) -> User:
+    invitation = invitation_by_token(token)
+    if invitation is None:
+        raise InvalidInput(_("The invitation is not valid any more; ask for a new one."), code="bad_token")
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise InvalidInput(_("The invitation is not valid any more; ask for a new one."), code="bad_token")
+    username = (username or "").strip()
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = _("Choose a user name.")
+    if has_control_chars(display_name) or has_control_chars(username):
+        errors["display_name"] = _("Names cannot contain line breaks or control characters.")
+    problem = _password_errors(password, User(username=username, email=invitation.email))
+    if problem:
+        errors["password"] = problem
+    _fields_error({**already_taken(username=username), **errors})
+    user = _create_unless_taken(
+        lambda: user_create(
+            username=username,
+            password=password,
+            roles=[Role.CLIENT],
+            actor=None,
+            display_name=(display_name or "").strip(),
+            email=invitation.email,  # confirmed: the link reached this address
+            organisation=invitation.organisation,
+        ),
+        username=username,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])
+    audit_record(
+        actor=user,
+        action="portal.invitation_accept",
+        obj=invitation,
+        after={"user": username},
+        subject=invitation.organisation,
+    )
+    return user
+
+
+# --- the application file (wizard) ---------------------------------------------------------------
+
+
+def _require_member(actor: Any, application: Application) -> None:
+    require(is_member_of(actor, application.organisation_id), _("Only the client's own users may do this."))
+
+
+@transaction.atomic
+def wizard_start(*, actor: Any, scheme: Scheme, title: str, outsourcing: bool = False) -> Application:
+    """Step 1 of the wizard: a draft application with its file (the checklist follows from scheme and declarations)."""
+    require(has_role(actor, Role.CLIENT) and actor.organisation_id, _("Only a client's users apply in the portal."))
+    # A double click sends the form twice: the same draft, started by the same person a moment ago, is the answer.
+    lock(Organisation, actor.organisation_id)  # the second request waits for the first one's commit
+    recent = (
+        Application.objects.filter(
+            organisation_id=actor.organisation_id,
+            scheme=scheme,
+            title=(title or "").strip(),
+            status=Application.Status.DRAFT,
+            created_at__gte=timezone.now() - timedelta(seconds=30),
+            dossier__isnull=False,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if (
+        recent is not None
+        and AuditEvent.objects.filter(action="application.create", actor=actor, object_id=str(recent.pk)).exists()
+    ):
+        return recent
+    application = app_svc.application_create(actor=actor, organisation=actor.organisation, scheme=scheme, title=title)
+    Dossier.objects.create(application=application, outsourcing=outsourcing)
+    return application
+
+
+@transaction.atomic
+def dossier_update(*, actor: Any, application: Application, outsourcing: bool) -> Dossier:
+    application = lock(Application, application.pk)
+    _require_member(actor, application)
+    app_svc.require_editable(application)
+    dossier, _created = Dossier.objects.get_or_create(application=application)
+    if dossier.outsourcing != outsourcing:
+        audit_record(
+            actor=actor,
+            action="dossier.update",
+            obj=dossier,
+            before={"outsourcing": dossier.outsourcing},
+            after={"outsourcing": outsourcing},
+            subject=application,
+        )
+        dossier.outsourcing = outsourcing
+        dossier.save(update_fields=["outsourcing", "updated_at"])
+    return dossier
+
+
+def _store(checked: CheckedFile) -> ContentFile:
+    return ContentFile(checked.content, name="upload")
+
+
+@contextmanager
+def _removed_on_error(fields: list[Any]):
+    """Files already written to storage are deleted again when the database work that records them fails:
+    the storage is no part of the transaction, so a rollback would leave them orphaned."""
+    try:
+        yield
+    except BaseException:
+        for field in fields:
+            if field.name:
+                try:
+                    field.storage.delete(field.name)
+                except OSError:
+                    log.warning("could not remove %s after a failed upload", field.name, exc_info=True)
+        raise
+
+
+@transaction.atomic
+def document_upload(*, actor: Any, application: Application, item: str, upload: Any) -> Document:
+    """A new version of a checklist item's file; the bytes are checked first, the old versions stay."""
+    application = lock(Application, application.pk)
+    _require_member(actor, application)
+    app_svc.require_editable(application)
+    codes = {i.code for i in cl.for_application(application)}
+    if item not in codes:
+        raise InvalidInput(_("This document is not on the application's checklist."), code="unknown_item")
+    checked = check_upload(upload)
+    latest = Document.objects.filter(application=application, item=item).aggregate(v=Max("version"))["v"] or 0
+    document = Document(
+        application=application,
+        item=item,
+        version=latest + 1,
+        original_name=checked.name,
+        content_type=checked.kind,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    document.file.save("upload", _store(checked), save=False)
+    with _removed_on_error([document.file]):
+        document.save()
+        audit_record(
+            actor=actor,
+            action="document.upload",
+            obj=document,
+            after={"item": item, "version": document.version, "name": checked.name, "sha256": checked.sha256},
+            subject=application,
+        )
+    return document
+
+
+def latest_documents(application: Application) -> dict[str, Document]:
+    latest: dict[str, Document] = {}
+    for document in Document.objects.filter(application=application).order_by("item", "-version"):
+        latest.setdefault(document.item, document)
+    return latest
+
+
+def missing_items(application: Application) -> list[cl.Item]:
+    have = set(Document.objects.filter(application=application).values_list("item", flat=True))
+    return [i for i in cl.for_application(application) if i.required and i.code not in have]
+
+
+# --- submissions: called by applications.services.application_submit ------------------------------
+
+
+def check_complete(application: Application) -> None:
+    """Refuse the submission while a required checklist item has no file (applications begun in the portal)."""
+    if not Dossier.objects.filter(application=application).exists():
+        return
+    missing = missing_items(application)
+    if missing:
+        names = "、".join(str(i.label) for i in missing)
+        raise InvalidInput(
+            _("Upload the required documents before submitting: %(items)s.") % {"items": names},
+            code="documents_missing",
+            details={"missing": [i.code for i in missing]},
+        )
+
+
+def snapshot(application: Application) -> dict[str, Any]:
+    dossier = Dossier.objects.filter(application=application).first()
+    return {
+        "title": application.title,
+        "change_description": application.change_description,
+        "outsourcing": bool(dossier and dossier.outsourcing),
+        "units": [u.as_record() for u in application.units.select_related("manufacturer", "production_site")],
+        "documents": {
+            code: {"version": d.version, "name": d.original_name, "sha256": d.sha256}
+            for code, d in latest_documents(application).items()
+        },
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed between two submissions, one line per field, unit or document."""
+    changes: list[dict[str, Any]] = []
+    for key in ("title", "change_description", "outsourcing"):
+        if before.get(key) != after.get(key):
+            changes.append({"what": key, "before": before.get(key), "after": after.get(key)})
+    old_units, new_units = before.get("units", []), after.get("units", [])
+    for i in range(max(len(old_units), len(new_units))):
+        old = old_units[i] if i < len(old_units) else None
+        new = new_units[i] if i < len(new_units) else None
+        if old == new:
+            continue
+        if old and new:
+            fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            for f in fields:
+                changes.append({"what": f"unit {i + 1}: {f}", "before": old.get(f), "after": new.get(f)})
+        else:
+            changes.append({"what": f"unit {i + 1}", "before": old, "after": new})
+    old_docs, new_docs = before.get("documents", {}), after.get("documents", {})
+    for code in sorted(set(old_docs) | set(new_docs)):
+        old, new = old_docs.get(code), new_docs.get(code)
+        if old != new:
+            changes.append({"what": f"document: {code}", "before": old, "after": new})
+    return changes
+
+
+def record_submission(application: Application, *, actor: Any, answer: str = "") -> Submission:
+    previous = Submission.objects.filter(application=application).order_by("-round").first()
+    current = snapshot(application)
+    requested = {}
+    if previous is not None and (application.return_reason or application.return_items):
+        requested = {"reason": application.return_reason, "items": list(application.return_items)}
+    return Submission.objects.create(
+        application=application,
+        round=(previous.round + 1) if previous else 1,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+        answer=(answer or "").strip(),
+        requested=requested,
+        snapshot=current,
+        changes=diff(previous.snapshot, current) if previous else [],
+    )
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+MAX_FILES_PER_REQUEST = 10
+
+
+def check_batch(files: list[Any]) -> None:
+    """Refuse too many files, or too many bytes together, before any of them is read into memory."""
+    files = list(files)
+    if len(files) > MAX_FILES_PER_REQUEST:
+        raise InvalidInput(
+            _("Send at most %(n)d files at once.") % {"n": MAX_FILES_PER_REQUEST},
+            code="too_many_files",
+            details={"fields": {"files": "too_many"}},
+        )
+    total_limit = getattr(settings, "PORTAL_MAX_REQUEST_BYTES", 2 * settings.CERTBODY_MAX_UPLOAD_BYTES)
+    if len(files) > 1 and sum(getattr(f, "size", 0) or 0 for f in files) > total_limit:
+        raise InvalidInput(
+            _("The files together are larger than %(size)s; send them in several parts.")
+            % {"size": filesizeformat(total_limit)},
+            code="too_large",
+            details={"fields": {"files": "too_large"}},
+        )
+
+
+@transaction.atomic
+def message_post(*, actor: Any, application: Application, body: str, files: list[Any] = ()) -> Message:
+    require(can_see_files(actor, application), _("Only the client's users and the assigned staff write here."))
+    body = (body or "").strip()
+    if not body and not files:
+        raise InvalidInput(_("Write a message or attach a file."), details={"fields": {"body": "required"}})
+    check_batch(files)
+    checked = [check_upload(f) for f in files]  # all or nothing: a refused file keeps the message unsent
+    from_client = is_member_of(actor, application.organisation_id)
+    message = Message.objects.create(application=application, author=actor, from_client=from_client, body=body)
+    stored: list[Any] = []
+    with _removed_on_error(stored):
+        for c in checked:
+            attachment = Attachment(
+                message=message, original_name=c.name, content_type=c.kind, size=c.size, sha256=c.sha256
+            )
+            attachment.file.save("upload", _store(c), save=False)
+            stored.append(attachment.file)
+            attachment.save()
+        audit_record(
+            actor=actor,
+            action="message.post",
+            obj=message,
+            after={"attachments": [c.name for c in checked], "sha256": [c.sha256 for c in checked]},
+            subject=application,
+        )
+    params = {"number": application.number, "author": str(actor)}
+    url = reverse("portal:messages", args=[application.pk])
+    if from_client and application.engineer is not None:
+        notify([application.engineer], "message", params, url=url)
+    elif from_client:
+        # Nobody is assigned yet: market staff see it in the portal; a client's messages never fan out as mail.
+        notify(role_users(Role.MARKET), "message", params, url=url, mail=False)
+    else:
+        notify(organisation_users(application.organisation_id), "message", params, url=url)
+    return message
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notifications_mark_read(*, actor: Any) -> int:
+    """The reader has seen all of their notifications; answers how many were unread."""
+    require(actor is not None and actor.is_authenticated, _("Sign in first."))
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- contract accepted online ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_accept_online(*, actor: Any, application: Application, ip: str, terms_version: str) -> Contract:
+    """The client accepts the quote and contract: who, when, from where and which version of the terms."""
+    application = lock(Application, application.pk)
+    _require_member(actor, application)
+    contract = Contract.objects.select_for_update().filter(application=application).first()
+    if contract is None:
+        raise InvalidInput(_("There is no contract to accept yet."), code="no_contract")
+    if contract.client_accepted_at is not None:
+        raise InvalidInput(_("The contract was already accepted."), code="already")
+    if not application.is_open:
+        raise InvalidInput(
+            _("The application is %(status)s; its contract can no longer be accepted.")
+            % {"status": application.get_status_display()},
+            code="closed",
+        )
+    if (terms_version or "") != (contract.terms_version or ""):
+        raise InvalidInput(
+            _("The terms changed while you were reading them; read the current version and accept again."),
+            code="terms_changed",
+        )
+    contract.client_accepted_by = actor
+    contract.client_accepted_at = timezone.now()
+    contract.client_accepted_ip = ip or None
+    contract.client_terms_version = contract.terms_version
+    contract.save(
+        update_fields=["client_accepted_by", "client_accepted_at", "client_accepted_ip", "client_terms_version"]
+    )
+    audit_record(
+        actor=actor,
+        action="contract.accept_online",
+        obj=contract,
+        after={"ip": ip, "terms_version": contract.terms_version, "fee": str(contract.fee)},
+        subject=application,
+    )
+    return contract
+
+
+@transaction.atomic
+def wizard_unit_add(
+    *,
+    actor: Any,
+    application: Application,
+    product_name: str,
+    model_names: list[str],
+    version: str,
+    manufacturer_name: str,
+    manufacturer_address: str,
+    site_name: str,
+    site_address: str,
+    trademark: str = "",
+    difference_statement: str = "",
+):
+    """Step 2 of the wizard: a unit with its manufacturer and production site, named in one form."""
+    from certbody.clients.models import Manufacturer, ProductionSite
+    from certbody.clients.services import manufacturer_create, production_site_create
+
+    _require_member(actor, application)
+    app_svc.require_editable(application)
+    organisation = application.organisation
+    manufacturer = Manufacturer.objects.filter(organisation=organisation, name=manufacturer_name.strip()).first()
+    if manufacturer is None:
+        manufacturer = manufacturer_create(
+            actor=actor, organisation=organisation, name=manufacturer_name, address=manufacturer_address
+        )
+    site = ProductionSite.objects.filter(manufacturer=manufacturer, name=site_name.strip()).first()
+    if site is None:
+        site = production_site_create(actor=actor, manufacturer=manufacturer, name=site_name, address=site_address)
+    return app_svc.unit_add(
+        actor=actor,
+        application=application,
+        product_name=product_name,
+        model_names=model_names,
+        version=version,
+        manufacturer=manufacturer,
+        production_site=site,
+        trademark=trademark,
+        difference_statement=difference_statement,
+    )

@@ -37,3 +37,50 @@ class RejectNulMiddleware:
                 return JsonResponse({"code": "invalid", "message": message, "details": {}}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+def client_address(meta) -> str:
+    """The client's IP address from a request's META (or a WSGI environ), as trusted proxies reported it.
+
+    With TRUSTED_PROXY_COUNT = N > 0 the application runs behind N reverse proxies, each appending the address it
+    received the request from to X-Forwarded-For: the client is the N-th entry from the right. Entries further left
+    are whatever the client sent and are ignored. A missing, short or malformed header leaves REMOTE_ADDR.
+    With N = 0 (the default) the header is ignored: a client could write anything into it.
+    """
+    import ipaddress
+
+    from django.conf import settings
+
+    remote = meta.get("REMOTE_ADDR", "") or ""
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0
+    if count <= 0:
+        return remote
+    hops = [hop.strip() for hop in (meta.get("HTTP_X_FORWARDED_FOR", "") or "").split(",")]
+    if len(hops) < count:
+        return remote
+    candidate = hops[-count]
+    if candidate.startswith("[") and "]" in candidate:  # "[2001:db8::1]:443"
+        candidate = candidate[1 : candidate.index("]")]
+    elif candidate.count(":") == 1:  # "203.0.113.7:51234"
+        candidate = candidate.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+class TrustedProxyMiddleware:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, REMOTE_ADDR becomes the client's address (rate limits, records).
+
+    The proxy's own address is kept in META["certbody.proxy_addr"].
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        address = client_address(request.META)
+        if address != request.META.get("REMOTE_ADDR"):
+            request.META["certbody.proxy_addr"] = request.META.get("REMOTE_ADDR", "")
+            request.META["REMOTE_ADDR"] = address
+        return self.get_response(request)

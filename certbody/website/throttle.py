@@ -12,7 +12,13 @@ from django.core.cache import cache
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address, behind trusted proxies too (the same rule as core.middleware.TrustedProxyMiddleware).
+
+    Computed from META here because the WSGI fast path calls this before any middleware has run.
+    """
+    from certbody.core.middleware import client_address
+
+    return client_address(request.META) or "unknown"
 
 
 def retry_after(request) -> int | None:

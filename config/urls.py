@@ -14,8 +14,11 @@ urlpatterns = [
     path("evaluation/", include("certbody.certification.urls")),
     path("catalogue/", include("certbody.schemes.urls")),
     path("regulator/", include("certbody.regulator.urls")),
+    path("portal/", include("certbody.portal.urls")),
+    path("people/", include("certbody.people.urls")),
     path("", include("certbody.certificates.documents.urls")),
     path("", include("certbody.website.urls")),
+    path("", include("certbody.publicsite.urls")),
     path("", include("certbody.core.urls")),
 ]
 

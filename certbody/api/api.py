@@ -14,6 +14,8 @@ from certbody.applications.api import router as applications_router
 from certbody.certificates.api import router as certificates_router
 from certbody.certification.api import router as certification_router
 from certbody.core.api import router as core_router
+from certbody.people.api import router as people_router
+from certbody.portal.api import router as portal_router
 from certbody.schemes.api import router as schemes_router
 from certbody.website.api import router as public_router
 
@@ -70,4 +72,6 @@ api.add_router("/catalogue", schemes_router)
 api.add_router("/applications", applications_router)
 api.add_router("", certification_router)
 api.add_router("/certificates", certificates_router)
+api.add_router("", people_router)
 api.add_router("/public", public_router)
+api.add_router("/portal", portal_router)

@@ -81,6 +81,12 @@ NAV = [
         },
     ),
     (_("Audit trail"), "core:audit", {Role.QUALITY, Role.MANAGEMENT, Role.ADMIN}),
+    (_("People"), "people:list", {Role.HR, Role.QUALITY, Role.MANAGEMENT}),
+    (_("Impartiality risks"), "people:risks", {Role.HR, Role.QUALITY, Role.MANAGEMENT}),
+    (_("Assignment suggestions"), "people:suggestions", {Role.ENGINEER, Role.MARKET}),
+    (_("Client portal"), "portal:home", {Role.CLIENT}),
+    (_("Organisations to approve"), "portal:approvals", {Role.MARKET, Role.ADMIN}),
+    (_("Public website"), "publicsite:staff", {Role.MARKET, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN}),
 ]
 
 
@@ -93,5 +99,6 @@ def navigation(request):
     for label, name, allowed in NAV:
         if allowed is None or roles & allowed:
             url = reverse(name)
-            items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+            active = request.path.startswith(url) and name != "core:dashboard"  # /console/ prefixes other pages
+            items.append({"label": label, "url": url, "active": active})
     return {"nav_items": items, "user_roles": [Role(r).label for r in sorted(roles)]}

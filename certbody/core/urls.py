@@ -4,6 +4,6 @@ from . import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("console/", views.dashboard, name="dashboard"),
     path("audit/", views.audit, name="audit"),
 ]

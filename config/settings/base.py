@@ -41,11 +41,15 @@ INSTALLED_APPS = [
     "certbody.certification",
     "certbody.certificates",
     "certbody.website",
+    "certbody.publicsite",
     "certbody.regulator",
+    "certbody.portal",
+    "certbody.people",
     "certbody.api",
 ]
 
 MIDDLEWARE = [
+    "certbody.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "certbody.core.middleware.RejectNulMiddleware",
@@ -138,6 +142,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # the portal takes 10 files a request and says so; beyond 20 Django answers 400
 CERTBODY_MAX_UPLOAD_BYTES = int(os.environ.get("CERTBODY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 
 # --- jobs -----------------------------------------------------------------
@@ -155,6 +160,8 @@ if os.environ.get("REDIS_URL"):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
 
+# Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the header is ignored).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 PUBLIC_RATE_LIMIT = int(os.environ.get("PUBLIC_RATE_LIMIT", "300"))  # public registry requests per IP a minute
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certbody@localhost")

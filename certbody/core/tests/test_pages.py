@@ -26,7 +26,7 @@ def pages(client):
 def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
     response = client.get(reverse("core:dashboard"))
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('accounts:login')}?next=/"
+    assert response["Location"] == f"{reverse('accounts:login')}?next=/console/"
 
 
 def test_dashboard_lists_my_tasks_overdue_first(pages, cast, software_scheme):
@@ -106,9 +106,9 @@ def test_login_page_has_the_language_switch(client):
 
 def test_language_switch_changes_the_page_language(client, cast):
     client.force_login(cast.engineer)
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
     assert response.status_code == 302
-    assert client.get("/").headers["Content-Language"] == "en"
+    assert client.get("/console/").headers["Content-Language"] == "en"
 
 
 def test_audit_trail_is_for_quality_management_and_admin(pages, cast):

@@ -237,8 +237,8 @@ def test_counts_are_written_in_batches(registry):
     assert VerificationCount.objects.get(certificate=mine).count == 2
 
 
-def test_dashboard_stays_at_the_root(registry):
-    assert Client().get("/").status_code == 302  # the console's dashboard asks for sign-in
+def test_dashboard_stays_at_the_console(registry):
+    assert Client().get("/console/").status_code == 302  # the console's dashboard asks for sign-in
 
 
 def _wsgi_get(app, path, **extra):

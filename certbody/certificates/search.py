@@ -11,6 +11,7 @@ characters have no trigram to look up (FTS5 returns no rows for them): they alwa
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -154,6 +155,15 @@ def public_certificate(number: str) -> dict[str, Any] | None:
 def _fetch_one(sql: str, params: list[Any]) -> tuple | None:
     """One row. On PostgreSQL through a server-binding cursor with a prepared statement: the plan is made
     once per connection instead of for every verification (planning cost more than executing here)."""
+    if connection.vendor == "sqlite":
+        # The DB-API cursor directly: Django's wrapper rewrites %s to ? with a regex on every call.
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            cursor = connection.connection.cursor()
+            try:
+                return cursor.execute(_qmark(sql), params).fetchone()
+            finally:
+                cursor.close()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -169,6 +179,11 @@ def _fetch_one(sql: str, params: list[Any]) -> tuple | None:
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
+
+
+@functools.lru_cache(maxsize=8)
+def _qmark(sql: str) -> str:
+    return sql.replace("%s", "?")
 
 
 def _certificate_type_id() -> int:

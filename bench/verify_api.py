@@ -67,7 +67,9 @@ def lua_script(numbers: list[str], prefix: str) -> str:
 
 
 def start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen:
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    # The server's log goes to a file: an unread pipe fills up and then blocks the workers mid-run.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the life of the server process
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
                             start_new_session=True)  # fmt: skip
     for _ in range(200):
         try:
@@ -75,7 +77,8 @@ def start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subproc
             return proc
         except Exception:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()[-2000:]) from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode()[-2000:]) from None
             time.sleep(0.1)
     stop(proc)
     raise RuntimeError("server did not start")

@@ -51,6 +51,8 @@ class Certificate(models.Model):
     status_changed_at = models.DateTimeField(_("status changed"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The manufacturers of the current version's units, for the public search (one LIKE / trigram index per row).
+    manufacturer_names = models.CharField(_("manufacturers"), max_length=500, blank=True, default="")
 
     class Meta:
         verbose_name = _("certificate")
@@ -109,6 +111,12 @@ class CancellationReason(models.TextChoices):
     DISCONTINUED = "discontinued", _("Product discontinued")
     NOT_RENEWED = "not_renewed", _("Not renewed")
     OTHER = "other", _("Other")
+
+
+def manufacturer_label(units: list[dict]) -> str:
+    """The manufacturers of `units`, each once, as Certificate.manufacturer_names holds them."""
+    names = dict.fromkeys(u.get("manufacturer") or "" for u in units)
+    return "；".join(n for n in names if n)[:500]
 
 
 class CertificateVersion(models.Model):

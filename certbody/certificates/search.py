@@ -1,15 +1,17 @@
 """Public registry reads: one certificate by number, and search (Chinese substrings of any length).
 
-Text terms of 3+ characters go through an index first: SQLite's FTS5 `trigram` table
-(`website_certificate_fts`, kept by triggers) or PostgreSQL's pg_trgm GIN indexes. When a term
-matches few certificates, their ids are fetched and sorted; when it matches many, walking the
-date index with a per-row substring test finds a page at once. Terms under 3 characters have no
-trigram to look up (FTS5 returns no rows for them): they always take the per-row test (LIKE),
-which is correct for 1- and 2-character Chinese terms.
+A text search first tests the newest PROBE_ROWS certificates (after the other filters) row by row: a common
+term fills its page there at once. Otherwise a term of 3+ characters goes through an index: SQLite's FTS5
+`trigram` table (`website_certificate_fts`, kept by triggers) or PostgreSQL's pg_trgm GIN indexes on the
+holder, product and manufacturer columns. When it matches few certificates, their ids are fetched and sorted;
+when it matches many, walking the date index with a per-row substring test finds a page. Terms under 3
+characters have no trigram to look up (FTS5 returns no rows for them): they always take the per-row test
+(LIKE), which is correct for 1- and 2-character Chinese terms.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,6 +30,8 @@ from .models import Certificate
 
 # A term matching more certificates than this is common: a page is found faster by walking the date index.
 FEW_MATCHES = 3000
+# Rows tested one by one, newest first, before any index is asked (see _probe).
+PROBE_ROWS = 300
 MAX_TERM = 100
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -151,6 +155,15 @@ def public_certificate(number: str) -> dict[str, Any] | None:
 def _fetch_one(sql: str, params: list[Any]) -> tuple | None:
     """One row. On PostgreSQL through a server-binding cursor with a prepared statement: the plan is made
     once per connection instead of for every verification (planning cost more than executing here)."""
+    if connection.vendor == "sqlite":
+        # The DB-API cursor directly: Django's wrapper rewrites %s to ? with a regex on every call.
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            cursor = connection.connection.cursor()
+            try:
+                return cursor.execute(_qmark(sql), params).fetchone()
+            finally:
+                cursor.close()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -166,6 +179,11 @@ def _fetch_one(sql: str, params: list[Any]) -> tuple | None:
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
+
+
+@functools.lru_cache(maxsize=8)
+def _qmark(sql: str) -> str:
+    return sql.replace("%s", "?")
 
 
 def _certificate_type_id() -> int:
@@ -223,28 +241,68 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _row_test_sql(fields: tuple[str, ...]) -> str:
-    """SQL true when the current certificate row's `fields` contain the %s pattern (one %s per field)."""
-    parts = []
-    for field in fields:
-        if field == "holder":
-            parts.append("certificates_certificate.holder_name LIKE %s ESCAPE '\\'")
-        elif field == "product":
-            parts.append("certificates_certificate.product_name LIKE %s ESCAPE '\\'")
-        elif connection.vendor == "sqlite":
-            parts.append(
-                "EXISTS (SELECT 1 FROM website_certificate_fts f WHERE f.rowid = certificates_certificate.id "
-                "AND f.manufacturer LIKE %s ESCAPE '\\')"
-            )
-        else:
-            # A correlated scalar subquery, evaluated for the rows walked: an EXISTS here becomes a "hashed
-            # SubPlan" that first collects every matching version (hundreds of thousands for a common term).
-            parts.append(
-                "(SELECT jsonb_path_query_array(v.units, '$[*].manufacturer')::text "
-                "FROM certificates_certificateversion v WHERE v.certificate_id = certificates_certificate.id "
-                "AND v.version_no = certificates_certificate.version_no) LIKE %s ESCAPE '\\'"
-            )
-    return "(" + " OR ".join(parts) + ")"
+COLUMNS = {"holder": "holder_name", "product": "product_name", "manufacturer": "manufacturer_names"}
+
+
+@dataclass
+class _Text:
+    """One text condition: a substring of `fields`; for `q` also a number prefix."""
+
+    term: str
+    fields: tuple[str, ...]
+    number_prefix: bool = False
+
+    def row_test(self, table: str = "certificates_certificate") -> tuple[str, list[str]]:
+        """SQL true when a row of `table` matches, and its parameters."""
+        tests = [f"{table}.{COLUMNS[f]} LIKE %s ESCAPE '\\'" for f in self.fields]
+        params = [_like(self.term)] * len(self.fields)
+        if self.number_prefix:
+            tests.insert(0, f"{table}.number LIKE %s ESCAPE '\\'")
+            params.insert(0, _like(self.term.upper())[1:])
+        return "(" + " OR ".join(tests) + ")", params
+
+    def indexed_ids(self) -> list[int] | None:
+        """The matching ids through the indexes, or None when the term is too short or matches too many."""
+        if len(self.term) < 3:
+            return None
+        ids = _indexed_ids(self.term, self.fields, FEW_MATCHES)
+        if ids is None or not self.number_prefix:
+            return ids
+        number_ids = _number_prefix_ids(self.term.upper(), FEW_MATCHES)
+        return None if number_ids is None else sorted(set(ids) | set(number_ids))
+
+    def apply(self, qs: QuerySet[Certificate]) -> QuerySet[Certificate]:
+        ids = self.indexed_ids()
+        if ids is not None:
+            return qs.filter(pk__in=ids)
+        sql, params = self.row_test()
+        return qs.extra(where=[sql], params=params)
+
+
+def _probe(qs: QuerySet[Certificate], texts: list[_Text], want: int) -> list[int] | None:
+    """The ids of the first `want` matches when they lie among the newest PROBE_ROWS rows of `qs`, else None.
+
+    A common term fills a page within the newest few hundred rows: testing them row by row answers at once,
+    whatever the index statistics guess. The newest rows are a prefix of the result order, so the matches found
+    there are exactly the first ones of the whole result.
+    """
+    inner = qs.order_by("-issued_on", "-id").values_list(
+        "id", "issued_on", "number", "holder_name", "product_name", "manufacturer_names"
+    )[:PROBE_ROWS]
+    inner_sql, inner_params = inner.query.sql_with_params()
+    tests, params = [], list(inner_params)
+    for text in texts:
+        sql, text_params = text.row_test("p")
+        tests.append(sql)
+        params += text_params
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id FROM ({inner_sql}) p WHERE {' AND '.join(tests)} "
+            "ORDER BY p.issued_on DESC, p.id DESC LIMIT %s",
+            [*params, want],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) == want else None
 
 
 def _indexed_ids(term: str, fields: tuple[str, ...], cap: int) -> list[int] | None:
@@ -259,40 +317,20 @@ def _indexed_ids(term: str, fields: tuple[str, ...], cap: int) -> list[int] | No
             )
         else:
             pattern = _like(term)
-            selects, params = [], []
-            columns = [c for f, c in (("holder", "holder_name"), ("product", "product_name")) if f in fields]
-            if columns:
-                selects.append(
-                    "SELECT id FROM certificates_certificate WHERE "
-                    + " OR ".join(f"{c} LIKE %s ESCAPE '\\'" for c in columns)
-                )
-                params += [pattern] * len(columns)
-            if "manufacturer" in fields:
-                selects.append(
-                    "SELECT v.certificate_id FROM certificates_certificateversion v "
-                    "JOIN certificates_certificate c ON c.id = v.certificate_id AND c.version_no = v.version_no "
-                    "WHERE jsonb_path_query_array(v.units, '$[*].manufacturer')::text LIKE %s ESCAPE '\\'"
-                )
-                params.append(pattern)
-            union = " UNION ALL ".join(selects)
+            sql = "SELECT id FROM certificates_certificate WHERE " + " OR ".join(
+                f"{COLUMNS[f]} LIKE %s ESCAPE '\\'" for f in fields
+            )
+            params = [pattern] * len(fields)
             # Collecting the ids of a common term costs more than walking the date index for a page: ask the
             # planner (trigram statistics) first and fetch only when it expects a few.
-            cursor.execute("EXPLAIN (FORMAT JSON) " + union, params)
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
             if plan[0]["Plan"]["Plan Rows"] > 2 * cap:
                 return None
-            cursor.execute(union + " LIMIT %s", [*params, 2 * cap + 2])
-        ids = list(dict.fromkeys(row[0] for row in cursor.fetchall()))
+            cursor.execute(sql + " LIMIT %s", [*params, cap + 1])
+        ids = [row[0] for row in cursor.fetchall()]
     return ids if len(ids) <= cap else None
-
-
-def _text_filter(qs: QuerySet[Certificate], term: str, fields: tuple[str, ...]) -> QuerySet[Certificate]:
-    if len(term) >= 3:
-        ids = _indexed_ids(term, fields, FEW_MATCHES)
-        if ids is not None:
-            return qs.filter(pk__in=ids)
-    return qs.extra(where=[_row_test_sql(fields)], params=[_like(term)] * len(fields))
 
 
 def _number_prefix(prefix: str) -> Q:
@@ -330,22 +368,27 @@ def search_certificates(params: SearchParams) -> dict[str, Any]:
         qs = qs.filter(issued_on__lte=params.issued_to)
     if number:
         qs = qs.filter(_number_prefix(number))
-    if holder:
-        qs = _text_filter(qs, holder, ("holder",))
-    if product:
-        qs = _text_filter(qs, product, ("product",))
-    if manufacturer:
-        qs = _text_filter(qs, manufacturer, ("manufacturer",))
-    if q:
-        qs = _q_filter(qs, q)
-
-    qs = qs.order_by("-issued_on", "-id").values(
-        "id", "number", "status", "holder_name", "product_name", "issued_on", "expires_on", "category__code"
-    )
     if params.cursor:
         day, pk = decode_cursor(params.cursor)
         qs = qs.filter(issued_on__lte=day).exclude(issued_on=day, id__gte=pk)
-    rows = list(qs[: limit + 1])
+    texts = [
+        _Text(term, (field,))
+        for term, field in ((holder, "holder"), (product, "product"), (manufacturer, "manufacturer"))
+        if term
+    ]
+    if q:
+        texts.append(_Text(q, TEXT_FIELDS, number_prefix=q.isascii() and q.replace("-", "").isalnum()))
+    ids = _probe(qs, texts, limit + 1) if texts else None
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    else:
+        for text in texts:
+            qs = text.apply(qs)
+    rows = list(
+        qs.order_by("-issued_on", "-id").values(
+            "id", "number", "status", "holder_name", "product_name", "issued_on", "expires_on", "category__code"
+        )[: limit + 1]
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -365,19 +408,3 @@ def search_certificates(params: SearchParams) -> dict[str, Any]:
         for r in rows
     ]
     return {"limit": limit, "next_cursor": next_cursor, "items": items}
-
-
-def _q_filter(qs: QuerySet[Certificate], q: str) -> QuerySet[Certificate]:
-    """Any field: a number prefix, or a substring of the holder, product or manufacturer."""
-    number_like = q.isascii() and q.replace("-", "").isalnum()
-    if len(q) >= 3:
-        text_ids = _indexed_ids(q, TEXT_FIELDS, FEW_MATCHES)
-        number_ids = _number_prefix_ids(q.upper(), FEW_MATCHES) if number_like else []
-        if text_ids is not None and number_ids is not None:
-            return qs.filter(pk__in=sorted(set(text_ids) | set(number_ids)))
-    sql = _row_test_sql(TEXT_FIELDS)
-    params = [_like(q)] * len(TEXT_FIELDS)
-    if number_like:
-        sql = f"(certificates_certificate.number LIKE %s ESCAPE '\\' OR {sql})"
-        params = [_like(q.upper())[1:], *params]
-    return qs.extra(where=[sql], params=params)

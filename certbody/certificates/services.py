@@ -30,6 +30,7 @@ from .models import (
     NonconformityCase,
     SuspensionReason,
     WithdrawalReason,
+    manufacturer_label,
 )
 
 # Who decides on suspension, restoration, withdrawal (7.11): decision makers and quality & risk.
@@ -112,6 +113,7 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
             application=application,
             holder_name=application.organisation.name,
             product_name=_product_label(new_units),
+            manufacturer_names=manufacturer_label(new_units),
             first_issued_on=issued_on,
             issued_on=issued_on,
             expires_on=expires_on,
@@ -173,9 +175,12 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
     certificate.expires_on = expires_on
     certificate.holder_name = version.holder_name
     certificate.product_name = _product_label(units)
+    certificate.manufacturer_names = manufacturer_label(units)
     certificate.save(
-        update_fields=["version_no", "issued_on", "expires_on", "holder_name", "product_name", "updated_at"]
-    )
+        update_fields=[
+            "version_no", "issued_on", "expires_on", "holder_name", "product_name", "manufacturer_names", "updated_at"
+        ]
+    )  # fmt: skip
     audit_record(
         actor=actor,
         action="certificate.new_version",

@@ -267,6 +267,7 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
                         (
                             cert_id, r.number, status, org.pk, sid, cat_id, None, org.name, r.product_name, issued,
                             issued, expires, 1, None, None, ended_reason[status], changed, ended, now_text,
+                            (r.manufacturer or org.name)[:500],
                         )
                     )  # fmt: skip
                     versions.append(

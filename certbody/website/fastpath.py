@@ -77,8 +77,8 @@ def _release(conn) -> None:
     unusable) or is past CONN_MAX_AGE, as close_old_connections would; a connection that died in between
     fails one request, which closes it, and the next reconnects.
     """
-    if conn.connection is None:
-        return
+    if conn.connection is None or conn.in_atomic_block:
+        return  # inside a transaction (a test's): closing would break the caller's transaction
     if conn.errors_occurred or (conn.close_at is not None and time.monotonic() >= conn.close_at):
         conn.close_if_unusable_or_obsolete()
     conn.health_check_done = True

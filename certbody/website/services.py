@@ -50,15 +50,27 @@ def flush_verifications() -> int:
     if not batch:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # One statement a certificate, one round trip for the batch; certificates deleted meanwhile are skipped.
-    sql = (
-        "INSERT INTO website_verificationcount (certificate_id, count, last_at) "
-        "SELECT id, %s, %s FROM certificates_certificate WHERE id = %s "
+    upsert = (
         "ON CONFLICT (certificate_id) DO UPDATE SET count = website_verificationcount.count + excluded.count, "
         "last_at = excluded.last_at"
     )
+    ids = sorted(batch)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, [(hits, now, pk) for pk, hits in sorted(batch.items())])
+        # Certificates deleted meanwhile are skipped (the join / the WHERE finds no row).
+        if connection.vendor == "postgresql":
+            # One statement for the whole batch: a flush is a few milliseconds, not one round trip a row.
+            cursor.execute(
+                "INSERT INTO website_verificationcount (certificate_id, count, last_at) "
+                "SELECT c.id, x.n, %s FROM unnest(%s::bigint[], %s::integer[]) AS x(id, n) "
+                f"JOIN certificates_certificate c ON c.id = x.id {upsert}",
+                [now, ids, [batch[pk] for pk in ids]],
+            )
+        else:
+            cursor.executemany(
+                "INSERT INTO website_verificationcount (certificate_id, count, last_at) "
+                f"SELECT id, %s, %s FROM certificates_certificate WHERE id = %s {upsert}",
+                [(batch[pk], now, pk) for pk in ids],
+            )
     return sum(batch.values())
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from certbody.certificates.models import Certificate
 from certbody.certificates.search import SearchParams, public_certificate, search_certificates
@@ -86,4 +87,39 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         }
         return render(request, "website/not_found.html", context, status=404)
     count_verification(data["id"])
-    return render(request, "website/verify.html", {"c": data})
+    return render(request, "website/verify.html", {"c": data, "verdict": _code_verdict(request, data["number"])})
+
+
+def _code_verdict(request: HttpRequest, number: str):
+    """The verdict on the signature code a scanned QR code carries (?v=&k=&s=), or None without one."""
+    from certbody.certificates.documents.verify import ALTERED, Verdict, verify_code
+
+    signature, key_id, version = (request.GET.get(k, "")[:200].strip() for k in ("s", "k", "v"))
+    if not signature and not key_id:
+        return None
+    if not version.isdigit() or not key_id:
+        return Verdict(ALTERED, _("The code is incomplete: scan the QR code again or check the printed code."))
+    return verify_code(number, int(version), key_id, signature)
+
+
+@require_http_methods(["GET", "POST"])
+def check_document(request: HttpRequest) -> HttpResponse:
+    """Anyone may check a certificate PDF: genuine, altered or unknown, decided by our keys and registry only."""
+    from certbody.certificates.documents.verify import verify_pdf
+    from certbody.core.uploads import check_document as checked_upload
+
+    verdict, error = None, ""
+    if request.method == "POST":
+        wait = retry_after(request)
+        if wait is not None:
+            return _too_many(request, wait)
+        upload = request.FILES.get("document")
+        if upload is None:
+            error = _("Choose the PDF file of the certificate.")
+        else:
+            try:
+                verdict = verify_pdf(checked_upload(upload))
+            except InvalidInput as exc:
+                error = str(exc.message)
+    status = 422 if error else 200
+    return render(request, "website/check_document.html", {"verdict": verdict, "error": error}, status=status)

@@ -56,7 +56,7 @@ HOLDERS = 600
 CERT_COLUMNS = [
     "id", "number", "status", "organisation_id", "scheme_id", "category_id", "application_id", "holder_name",
     "product_name", "first_issued_on", "issued_on", "expires_on", "version_no", "suspended_on", "suspended_until",
-    "status_reason_code", "status_changed_at", "ended_on", "updated_at",
+    "status_reason_code", "status_changed_at", "ended_on", "updated_at", "manufacturer_names",
 ]  # fmt: skip
 VERSION_COLUMNS = [
     "id", "certificate_id", "version_no", "reason", "decision_id", "decided_on", "issued_on", "valid_until",
@@ -312,7 +312,7 @@ def _rows(
                 (
                     cert_id, number, status, holder.id, scheme.id, scheme.category_id, None, holder.name, product,
                     day_text, day_text, expires_text, 1, suspended_on, suspended_until, reason_code, changed,
-                    ended_on, now_text,
+                    ended_on, now_text, holder.name,
                 ),
                 (
                     version_id, cert_id, 1, CertificateVersion.Reason.INITIAL, None, day_text, day_text,

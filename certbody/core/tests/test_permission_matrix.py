@@ -175,6 +175,7 @@ PAGES: dict[str, dict[str, str]] = {
     "core:audit": row({"quality", "management", "admin"}),
     "website:search": row(EVERYONE, anonymous=OK),  # the public registry
     "website:verify": row(EVERYONE, anonymous=OK),
+    "website:check_document": row(EVERYONE, anonymous=OK),  # anyone may check a certificate PDF
     "regulator:imports": row({"quality", "management", "admin"}),
     "regulator:exports": row({"regulator", "quality", "management", "admin"}),
     # The public website: open to everyone; its staff pages by who keeps what (publicsite/permissions.py).
@@ -272,6 +273,7 @@ PAGE_URLS: dict[str, Callable[[World], str]] = {
     "core:audit": lambda w: reverse("core:audit"),
     "website:search": lambda w: reverse("website:search") + "?q=%E9%93%B6",
     "website:verify": lambda w: reverse("website:verify", args=[w.cert.number]),
+    "website:check_document": lambda w: reverse("website:check_document"),
     "regulator:imports": lambda w: reverse("regulator:imports"),
     "regulator:exports": lambda w: reverse("regulator:exports"),
     **{f"publicsite:{n}": _site_page(n) for n in PUBLIC_SITE_PAGES},

@@ -29,6 +29,14 @@ def fresh_limits():
     cache.clear()
 
 
+@pytest.fixture(params=["probe", "index"])
+def search_path(request, monkeypatch):
+    """Run a search test twice: answered by the newest-rows probe, and with a probe too small (indexes, walks)."""
+    if request.param == "index":
+        monkeypatch.setattr(search_module, "PROBE_ROWS", 3)
+    return request.param
+
+
 @pytest.fixture
 def registry(cast, software_scheme):
     mine = sc.certified(cast, software_scheme)  # 重庆示例银行股份有限公司, 手机银行客户端
@@ -63,7 +71,7 @@ def every_page(**kwargs) -> list[str]:
 
 
 @pytest.mark.parametrize("term", ["沪", "银", "收单", "手机", "示例银行", "收单终端应用", "有限公司", "不存在的词"])
-def test_chinese_terms_of_any_length_find_exactly_the_right_certificates(registry, term):
+def test_chinese_terms_of_any_length_find_exactly_the_right_certificates(registry, term, search_path):
     mine, theirs = registry
     numbers = every_page(q=term)
     assert len(numbers) == len(set(numbers))
@@ -76,12 +84,13 @@ def test_chinese_terms_of_any_length_find_exactly_the_right_certificates(registr
 
 @pytest.mark.parametrize("field", ["holder", "product", "manufacturer"])
 @pytest.mark.parametrize("term", ["沪", "收单", "示例银"])
-def test_field_searches_look_only_at_their_field(registry, field, term):
+def test_field_searches_look_only_at_their_field(registry, field, term, search_path):
     assert set(every_page(**{field: term})) == expected(term, (field,))
 
 
 def test_common_terms_walk_the_date_index_and_stay_correct(registry, monkeypatch):
     monkeypatch.setattr(search_module, "FEW_MATCHES", 5)
+    monkeypatch.setattr(search_module, "PROBE_ROWS", 3)
     for term in ["有限公司", "银行", "示例银行"]:
         assert set(every_page(q=term)) == expected(term), term
 
@@ -99,7 +108,7 @@ def test_a_new_version_replaces_the_certificates_search_entry(registry, cast, so
     assert every_page(q="示例银行").count(mine.number) == 1
 
 
-def test_number_prefix_and_filters(registry):
+def test_number_prefix_and_filters(registry, search_path):
     mine, theirs = registry
     assert every_page(number=mine.number) == [mine.number]
     assert mine.number in every_page(q=mine.number[:8]) or len(mine.number) < 8
@@ -107,13 +116,20 @@ def test_number_prefix_and_filters(registry):
     assert valid and all(Certificate.objects.get(number=n).status == "valid" for n in valid)
     category = mine.category.code
     assert set(every_page(category=category, holder="沪")) == {theirs.number}
+    in_category = set(Certificate.objects.filter(category__code=category).values_list("number", flat=True))
+    assert set(every_page(category=category, q="有限公司")) == expected("有限公司") & in_category
+    suspended = set(Certificate.objects.filter(status="suspended").values_list("number", flat=True))
+    assert suspended and set(every_page(status="suspended", holder="有限公司")) == expected("有限公司") & suspended
+    prefix = mine.number[:6]
+    with_prefix = {c.number for c in Certificate.objects.all() if c.number.startswith(prefix)}
+    assert set(every_page(q=prefix)) == with_prefix | expected(prefix)  # a number prefix, or text
     day = mine.issued_on
     dated = every_page(issued_from=day, issued_to=day)
     assert mine.number in dated
     assert all(Certificate.objects.get(number=n).issued_on == day for n in dated)
 
 
-def test_search_pages_newest_first_without_repeats(registry):
+def test_search_pages_newest_first_without_repeats(registry, search_path):
     first = search_certificates(SearchParams(q="有限", limit=10))
     assert first["next_cursor"]
     second = search_certificates(SearchParams(q="有限", limit=10, cursor=first["next_cursor"]))

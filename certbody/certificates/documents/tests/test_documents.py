@@ -272,3 +272,66 @@ def test_development_key_is_generated_once_into_var(monkeypatch, settings, tmp_p
     first = keys.active_key()[0]
     assert (tmp_path / "signing-key").stat().st_mode & 0o777 == 0o600
     assert keys.active_key()[0] == first
+
+
+# --- the public page: the scanned QR code and an uploaded PDF ------------------------------------------------------
+
+
+def _qr_text(pdf: bytes) -> str:
+    """Render the PDF's page and decode its QR code, as a phone would."""
+    import pypdfium2
+    import zxingcpp
+
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=3).to_pil()
+    codes = [c for c in zxingcpp.read_barcodes(image) if c.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(codes) == 1
+    return codes[0].text
+
+
+def _verdict(response) -> str:
+    import re
+
+    found = re.search(rb'data-verdict="(\w+)"', response.content)
+    return found.group(1).decode() if found else ""
+
+
+def test_scanning_the_printed_qr_code_opens_a_genuine_verdict(certificate):
+    from urllib.parse import urlsplit
+
+    document = doc_svc.document_generate(actor=None, version=version_of(certificate))
+    url = urlsplit(_qr_text(pdf_bytes(document)))
+    assert url.path == reverse("website:verify", args=[certificate.number])
+    page = Client().get(f"{url.path}?{url.query}")
+    assert page.status_code == 200 and _verdict(page) == "genuine"
+    assert certificate.number.encode() in page.content
+    # The same code on another certificate's page, or with one character changed, is not genuine.
+    other = sc.certified(sc.make_cast("沪"), certificate.scheme)
+    assert _verdict(Client().get(f"{reverse('website:verify', args=[other.number])}?{url.query}")) == "altered"
+    at = url.query.index("s=") + 12  # a character inside the signature (the last one also holds padding bits)
+    flipped = url.query[:at] + ("A" if url.query[at] != "A" else "B") + url.query[at + 1 :]
+    assert _verdict(Client().get(f"{url.path}?{flipped}")) in ("altered", "unknown")
+    assert _verdict(Client().get(f"{url.path}?s=ABC&k=")) == "altered"  # incomplete code: said so, not an error
+    assert _verdict(Client().get(url.path)) == ""  # no code: the registry record only
+
+
+def test_anyone_can_check_a_pdf_on_the_public_page(certificate, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = doc_svc.document_generate(actor=None, version=version_of(certificate))
+    check = reverse("website:check_document")
+    client = Client()
+    assert client.get(check).status_code == 200
+    genuine = client.post(check, {"document": SimpleUploadedFile("c.pdf", pdf_bytes(document))})
+    assert genuine.status_code == 200 and _verdict(genuine) == "genuine"
+
+    original = pdf_mod.keywords(document.payload, document.key_id, document.signature)
+    monkeypatch.setattr(pdf_mod, "keywords", lambda *a: original)
+    forged_payload = {**document.payload, "holder_name": "伪造科技有限公司"}
+    forged = pdf_mod.render_pdf(forged_payload, document.key_id, document.signature, URL)
+    answer = client.post(check, {"document": SimpleUploadedFile("c.pdf", forged)})
+    assert _verdict(answer) == "altered"
+
+    not_pdf = client.post(check, {"document": SimpleUploadedFile("c.pdf", b"PK\x03\x04 not a pdf")})
+    assert not_pdf.status_code == 422 and b"c.pdf" in not_pdf.content and _verdict(not_pdf) == ""
+    assert client.post(check, {}).status_code == 422

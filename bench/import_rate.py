@@ -140,13 +140,13 @@ def run_one(vendor: str, rows: int, results: Path, no_search: bool = False) -> N
         if no_search:
             with connection.cursor() as cursor:
                 if vendor == "sqlite":
-                    for name in ("website_cert_fts_ai", "website_certver_fts_ai"):
+                    for name in ("website_certver_fts_ai",):
                         cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                 else:
                     for name in (
                         "website_cert_holder_trgm",
                         "website_cert_product_trgm",
-                        "website_certver_manufacturer_trgm",
+                        "website_cert_manufacturer_trgm",
                     ):
                         cursor.execute(f"DROP INDEX IF EXISTS {name}")
         t = time.perf_counter()

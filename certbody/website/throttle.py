@@ -23,13 +23,24 @@ def client_ip(request) -> str:
 
 def retry_after(request) -> int | None:
     """None if the request may go on; else the seconds until the client's window ends."""
-    limit = getattr(settings, "PUBLIC_RATE_LIMIT", 300)
+    return fixed_window(
+        request,
+        "public-rl",
+        limit=getattr(settings, "PUBLIC_RATE_LIMIT", 300),
+        window=getattr(settings, "PUBLIC_RATE_WINDOW", 60),
+    )
+
+
+def fixed_window(request, name: str, *, limit: int, window: int) -> int | None:
+    """Count one hit of the client in the current `window`-second slot of `name` (0 = no limit).
+
+    None if it is within `limit`; else the seconds until the slot ends. Shared by every public form's limit.
+    """
     if not limit:
         return None
-    window = getattr(settings, "PUBLIC_RATE_WINDOW", 60)
     now = time.time()
     slot = int(now // window)
-    key = f"public-rl:{client_ip(request)}:{slot}"
+    key = f"{name}:{client_ip(request)}:{slot}"
     if cache.add(key, 1, window + 1):
         return None
     try:

@@ -426,6 +426,17 @@ def test_a_double_submitted_start_makes_one_draft_and_portal_buttons_submit_once
     assert "data-once" in client.get(f"/portal/applications/{application.pk}/messages/").content.decode()
 
 
+def test_the_main_form_of_every_portal_step_submits_once(cast, software_scheme, client):
+    from django.test import Client
+
+    assert "data-once" in Client().get("/portal/register/").content.decode()
+    application = portal_application(cast, software_scheme, documents=False)
+    client.force_login(cast.client)
+    for step in ("units", "documents", "submit"):
+        page = client.get(f"/portal/applications/{application.pk}/{step}/").content.decode()
+        assert "data-once" in page, step
+
+
 # --- C9: marking notifications read is a service --------------------------------------------------------------------
 
 

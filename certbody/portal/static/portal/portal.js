@@ -61,6 +61,14 @@
     form.dataset.sent = "1";
     window.setTimeout(function () { button.disabled = true; }, 0);
   });
+  // Back to a page kept in the browser's cache: its forms may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.querySelectorAll("button[data-once]").forEach(function (b) { b.disabled = false; });
+    });
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var store = storage();
     document.querySelectorAll("[data-clear-drafts]").forEach(function (el) {

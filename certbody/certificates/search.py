@@ -96,7 +96,7 @@ def public_certificate(number: str) -> dict[str, Any] | None:
     # No number holds control characters; PostgreSQL would refuse a NUL outright.
     if not number or len(number) > 60 or not number.isprintable():
         return None
-    sql = _PUBLIC_SQL.format(history=_HISTORY.get(connection.vendor, _HISTORY["sqlite"]))
+    sql = _public_sql(connection.vendor)
     row = _fetch_one(sql, [_certificate_type_id(), number])
     if row is None:
         return None
@@ -179,6 +179,11 @@ def _fetch_one(sql: str, params: list[Any]) -> tuple | None:
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone()
+
+
+@functools.lru_cache(maxsize=4)
+def _public_sql(vendor: str) -> str:
+    return _PUBLIC_SQL.format(history=_HISTORY.get(vendor, _HISTORY["sqlite"]))
 
 
 @functools.lru_cache(maxsize=8)

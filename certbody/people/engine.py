@@ -242,10 +242,12 @@ def check(
                 _("%(lab)s does not test %(category)s.") % {"lab": lab, "category": scheme.category},
             )
         for kind, description, until in active_conflicts(organisation=organisation, on=on, lab=lab):
+            values = {"lab": lab, "client": organisation, "kind": kind, "what": description, "until": until}
             refuse(
                 "lab_conflict",
-                _("%(lab)s has an interest in %(client)s (%(kind)s: %(what)s) and is barred until %(until)s.")
-                % {"lab": lab, "client": organisation, "kind": kind, "what": description, "until": until or "—"},
+                _("%(lab)s has an interest in %(client)s (%(kind)s: %(what)s) and is barred until %(until)s.") % values
+                if until
+                else _("%(lab)s has an ongoing interest in %(client)s (%(kind)s: %(what)s).") % values,
             )
         return refusals
 
@@ -294,10 +296,12 @@ def check(
                 % {"user": user, "year": on.year},
             )
         for kind, description, until in active_conflicts(organisation=organisation, on=on, person=person):
+            values = {"user": user, "client": organisation, "kind": kind, "what": description, "until": until}
             refuse(
                 "conflict",
-                _("%(user)s has an interest in %(client)s (%(kind)s: %(what)s) and is barred until %(until)s.")
-                % {"user": user, "client": organisation, "kind": kind, "what": description, "until": until or "—"},
+                _("%(user)s has an interest in %(client)s (%(kind)s: %(what)s) and is barred until %(until)s.") % values
+                if until
+                else _("%(user)s has an ongoing interest in %(client)s (%(kind)s: %(what)s).") % values,
             )
     parts = involvement_parts(user, application=application, surveillance=surveillance, role=role)
     if parts:
@@ -368,15 +372,10 @@ def ensure_all(assignments: list[tuple[Any, str]], *, case: Any = None, actor: A
         override_use(override=override, actor=actor, refusals=refusals)
 
 
-def eligible(subject: Any, role: str, **kwargs: Any) -> bool:
-    return not check(subject, role, **kwargs)
-
-
 __all__ = [
     "AssignmentRefused",
     "Refusal",
     "check",
-    "eligible",
     "ensure_all",
     "ensure_assignable",
 ]

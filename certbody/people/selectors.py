@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from certbody.core.config import get_setting
 
 from . import engine
-from .models import AssignmentRole, Authorisation, Evaluation, Person, Registration
+from .models import Authorisation, Evaluation, Person, Registration
 
 
 @dataclass
@@ -169,21 +169,24 @@ def headcount_by_qualification(on: date | None = None) -> Headcount:
     valid = Registration.objects.filter(valid_from__lte=on, valid_until__gte=on).filter(
         Q(person__left_on__isnull=True) | Q(person__left_on__gt=on)
     )
-    rows = []
-    for family, family_label in Registration.Family.choices:
-        for level, level_label in Registration.Level.choices:
-            subset = valid.filter(family=family, level=level)
-            n = subset.count()
-            if n:
-                rows.append(
-                    QualificationCount(
-                        family=family,
-                        level=level,
-                        label=f"{family_label} · {level_label}",
-                        people=subset.values("person").distinct().count(),
-                        registrations=n,
-                    )
-                )
+    counted = {
+        (r["family"], r["level"]): r
+        for r in valid.order_by()
+        .values("family", "level")
+        .annotate(registrations=Count("id"), people=Count("person", distinct=True))
+    }
+    rows = [
+        QualificationCount(
+            family=family,
+            level=level,
+            label=f"{family_label} · {level_label}",
+            people=counted[(family, level)]["people"],
+            registrations=counted[(family, level)]["registrations"],
+        )
+        for family, family_label in Registration.Family.choices
+        for level, level_label in Registration.Level.choices
+        if (family, level) in counted
+    ]
     # Staff are the employed (full- and part-time); external experts hold registrations but are not staff.
     staff = (
         Person.objects.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
@@ -282,10 +285,6 @@ def alerts(on: date | None = None) -> list[Alert]:
             )
     found.sort(key=lambda a: (a.due or on, a.person.name))
     return found
-
-
-def role_choices_for_suggestions() -> list[tuple[str, Any]]:
-    return [(r.value, r.label) for r in AssignmentRole if r not in (AssignmentRole.LAB, AssignmentRole.LAB_ASSESSOR)]
 
 
 def people_tasks(user: Any, task: Any) -> list[Any]:

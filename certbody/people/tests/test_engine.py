@@ -416,6 +416,22 @@ def test_a_consultant_for_a_client_is_barred_for_two_years(cast, hardware_scheme
         assert plan().members.get().user == consultant
 
 
+def test_an_ongoing_consultancy_is_refused_as_ongoing_not_barred_until_a_dash(cast, hardware_scheme):
+    application = in_evaluation(cast, hardware_scheme)
+    consultant = staff("consultant", Role.INSPECTOR)
+    people_svc.consultancy_record(
+        actor=cast.quality,
+        organisation=cast.organisation,
+        description="支付系统安全咨询",
+        started_on=today() - relativedelta(months=3),
+        ended_on=None,
+        consultants=[consultant.person],
+    )
+    refusals = engine.check(consultant, R.INSPECTOR, case=application)
+    conflict = next(r for r in refusals if r.rule == "conflict")
+    assert "ongoing interest" in conflict.message and "—" not in conflict.message
+
+
 def test_the_bar_period_is_a_setting(cast, hardware_scheme):
     from certbody.core.models import SystemSetting
 

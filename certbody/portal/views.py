@@ -415,7 +415,6 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         "returned": returned,
         "missing": svc.missing_items(app) if hasattr(app, "dossier") else [],
         "units": app.units.select_related("manufacturer", "production_site"),
-        "rows": _checklist_rows(app),
         "editable": app.status in EDITABLE,
         "approved": app.organisation.is_approved,
     }
@@ -509,7 +508,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "events": public_timeline(app),
         "asked": [cl.LABELS.get(c, c) for c in (app.return_items or [])] if app.status == S.RETURNED else [],
         "editable": app.status in EDITABLE,
-        "unread_messages": Message.objects.filter(application=app, from_client=False).count(),
+        "message_count": Message.objects.filter(application=app).count(),
     }
     return render(request, "portal/application.html", context)
 

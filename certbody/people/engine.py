@@ -122,8 +122,13 @@ def scheme_family(scheme) -> str:
     return Registration.Family.PRODUCT
 
 
+# The most a setting may open to a two-person override: scope. Personnel record, role authorisation, registration,
+# declaration, conflicts and independence are never overridable, whatever the setting says.
+CAN_BE_OVERRIDDEN = frozenset({"authorised_scope", "lab_scope"})
+
+
 def overridable_rules() -> set[str]:
-    return set(get_setting("assignment_overridable_rules") or [])
+    return set(get_setting("assignment_overridable_rules") or []) & CAN_BE_OVERRIDDEN
 
 
 def person_of(user) -> Person | None:

@@ -140,6 +140,29 @@ def test_rules_the_policy_does_not_let_be_overridden_cannot_be(cast, application
     assert not AssignmentOverride.objects.exists()
 
 
+def test_a_setting_cannot_open_conflicts_or_independence_to_overrides(cast, application):
+    from certbody.core.models import SystemSetting
+
+    SystemSetting.objects.create(
+        key="assignment_overridable_rules", value=["conflict", "independence", "declaration", "authorised_scope"]
+    )
+    consultant = staff("consultant", Role.INSPECTOR)
+    people_svc.consultancy_record(
+        actor=cast.quality,
+        organisation=cast.organisation,
+        description="咨询",
+        started_on=today() - relativedelta(months=12),
+        ended_on=today() - relativedelta(months=6),
+        consultants=[consultant.person],
+    )
+    with pytest.raises(DomainError) as refused:
+        people_svc.override_request(
+            actor=cast.engineer, subject=consultant, role=R.TEAM_LEADER, case=application, reason="人手不足"
+        )
+    assert refused.value.code == "override_not_allowed"
+    assert not AssignmentOverride.objects.exists()
+
+
 def test_a_rejected_override_lets_nothing_through(cast, application, hardware_scheme):
     specialist = staff("specialist", Role.INSPECTOR)
     narrow_scope(specialist, hardware_scheme)

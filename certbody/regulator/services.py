@@ -38,7 +38,7 @@ IMPORT_ROLES = (Role.QUALITY, Role.MANAGEMENT, Role.ADMIN)
 EXPORT_ROLES = (Role.REGULATOR, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN)
 ERROR_LIMIT = 1000
 DB_CHUNK = 5000
-INSERT_BATCH = 20_000
+INSERT_BATCH = 5_000  # small enough that the writer thread starts early and finishes soon after
 
 
 def check_upload_size(size: int | None) -> None:
@@ -237,8 +237,7 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
         cert_id = first = cursor.fetchone()[0] + 1
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
         version_id = cursor.fetchone()[0] + 1
-        writer = _Writer(cursor)
-        with bulk_indexing(cursor) as indexing:
+        with bulk_indexing(cursor) as indexing, _Writer(cursor) as writer:
             indexing.first_version_id = version_id
             for start in range(0, len(rows), INSERT_BATCH):
                 certs, versions = [], []

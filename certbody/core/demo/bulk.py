@@ -13,7 +13,9 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import queue
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -333,7 +335,15 @@ def _check_columns() -> None:
 
 
 class _Writer:
-    """Inserts batches with the fastest path each database offers."""
+    """Inserts batches with the fastest path each database offers: COPY (PostgreSQL), executemany (SQLite).
+
+    Use as a context manager around the load. On PostgreSQL `write` hands the batch to a second thread and returns
+    at once (waiting only while an earlier batch is still queued): the server takes this batch while the caller
+    builds the next (libpq releases the GIL while it waits), about a fifth faster. SQLite writes inline: its work
+    runs in this process and binds every row under the GIL, so a thread only made the two contend (measured 7%
+    slower). The caller must not use the connection until the block has ended; the writer's first error is raised
+    in the caller (at its next `write`, or when the block ends) and the batches after it are dropped.
+    """
 
     def __init__(self, cursor) -> None:
         self.cursor = cursor
@@ -343,12 +353,46 @@ class _Writer:
             "cert": (q(Certificate._meta.db_table), CERT_COLUMNS),
             "version": (q(CertificateVersion._meta.db_table), VERSION_COLUMNS),
         }
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Writer:
+        if self.vendor == "postgresql":
+            self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join()  # never leave a statement running under the caller's commit or rollback
+        if exc is None and self._error is not None:
+            raise self._error
 
     def write(self, which: str, rows: list[tuple]) -> None:
+        if self._thread is None:
+            self._write(which, rows)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put((which, rows))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def _write(self, which: str, rows: list[tuple]) -> None:
         table, columns = self.tables[which]
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         if self.vendor == "postgresql":
-            with self.cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            # Django's exception classes, as the SQLite path (through Django's cursor) raises them.
+            with connection.wrap_database_errors, self.cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -411,8 +455,7 @@ def bulk_certificates(
                 statuses=statuses,
                 ranges=ranges,
             )
-            writer = _Writer(cursor)
-            with bulk_indexing(cursor) as indexing:
+            with bulk_indexing(cursor) as indexing, _Writer(cursor) as writer:
                 indexing.first_version_id = first_version_id
                 done = 0
                 while done < n:

@@ -73,3 +73,29 @@ def test_a_second_bulk_load_continues_the_numbers():
     assert Certificate.objects.values("number").distinct().count() == 600
     assert AuditEvent.objects.filter(action="certificate.bulk_load").count() == 2
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_batch_stops_the_bulk_writer_and_the_load_rolls_back_whole():
+    """The writer's error reaches the caller (PostgreSQL writes on a second thread) and nothing stays written."""
+    from django.db import IntegrityError, connection, transaction
+
+    from certbody.core.demo.bulk import CERT_COLUMNS, _Writer
+
+    _bulk(50)
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(map(q, CERT_COLUMNS))} FROM {q(Certificate._meta.db_table)} ORDER BY id")
+        existing = cursor.fetchall()
+    top = existing[-1][0]
+    fresh = [(top + 1 + i, f"BULKTEST-{i}", *row[2:]) for i, row in enumerate(existing[:3])]
+    clash = [(top + 10, existing[0][1], *existing[0][2:])]  # the number of a certificate already there
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        with _Writer(cursor) as writer:
+            writer.write("cert", fresh)
+            writer.write("cert", clash)
+            writer.write("cert", [(top + 11, "BULKTEST-after", *existing[1][2:])])
+
+    assert Certificate.objects.count() == 50
+    assert not Certificate.objects.filter(number__startswith="BULKTEST").exists()

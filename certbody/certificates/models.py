@@ -30,13 +30,21 @@ class Certificate(models.Model):
 
     number = models.CharField(_("certificate number"), max_length=60, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.VALID)
+    # No single-column indexes where a composite index below starts with the column (organisation, category),
+    # and a partial one for the application (legacy imports have none): each index is paid on every bulk insert.
     organisation = models.ForeignKey(
-        "clients.Organisation", verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
+        "clients.Organisation",
+        verbose_name=_("holder"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        db_index=False,
     )
     scheme = models.ForeignKey("schemes.Scheme", verbose_name=_("scheme"), on_delete=models.PROTECT)
-    category = models.ForeignKey("schemes.ProductCategory", verbose_name=_("category"), on_delete=models.PROTECT)
+    category = models.ForeignKey(
+        "schemes.ProductCategory", verbose_name=_("category"), on_delete=models.PROTECT, db_index=False
+    )
     application = models.ForeignKey(
-        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # Denormalised from the current version for fast lists and filters at 1M rows.
     holder_name = models.CharField(_("holder"), max_length=200)
@@ -64,6 +72,9 @@ class Certificate(models.Model):
             models.Index(fields=["category", "status", "-issued_on"], name="cert_cat_status_idx"),
             models.Index(fields=["organisation", "status"], name="cert_org_status_idx"),
             models.Index(fields=["expires_on", "status"], name="cert_expiry_idx"),
+            models.Index(
+                fields=["application"], name="cert_application_idx", condition=models.Q(application__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,11 +139,12 @@ class CertificateVersion(models.Model):
         EXTENSION = "extension", _("Extension of scope")
         RECERTIFICATION = "recertification", _("Recertification")
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="versions")
+    # Found through the unique (certificate, version_no) index; the decision through a partial index.
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="versions", db_index=False)
     version_no = models.PositiveIntegerField(_("version"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     decision = models.ForeignKey(
-        "certification.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "certification.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     decided_on = models.DateField(_("decided on"))
     issued_on = models.DateField(_("grant date"))
@@ -160,6 +172,9 @@ class CertificateVersion(models.Model):
         verbose_name = _("certificate version")
         verbose_name_plural = _("certificate versions")
         ordering = ["certificate", "version_no"]
+        indexes = [
+            models.Index(fields=["decision"], name="certver_decision_idx", condition=models.Q(decision__isnull=False))
+        ]
         constraints = [
             models.UniqueConstraint(fields=["certificate", "version_no"], name="uniq_cert_version"),
             models.CheckConstraint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -109,9 +110,10 @@ def suggest(role: str, *, case: Any = None, scheme: Any = None, organisation: An
         .prefetch_related("registrations__specialties", "authorisations__categories", "authorisations__schemes")
         if p.is_active_on(on)
     ]
-    eligible = [
-        p for p in people if not engine.check(p.user, role, case=case, scheme=scheme, organisation=organisation, on=on)
-    ]
+    refusals = engine.check_many(
+        [p.user for p in people], role, case=case, scheme=scheme, organisation=organisation, on=on
+    )
+    eligible = [p for p, refused in zip(people, refusals, strict=True) if not refused]
     ids = [p.user_id for p in eligible]
     workload = _workload(ids, on)
     served = _served_client_on(ids, organisation) if organisation is not None else {}
@@ -217,48 +219,49 @@ class Alert:
     due: date | None
 
 
+def _expiring(model, key: str, on: date, horizon: date, active: Q, **only: Any) -> list:
+    """Records of `model` (registrations, authorisations) ending between `on` and `horizon` that no record of the same
+    person and `key` (family, role) renews: one starting by the day after and running past the horizon."""
+    expiring = list(
+        model.objects.filter(active, valid_until__gte=on, valid_until__lte=horizon, **only).select_related("person")
+    )
+    renewals: dict[tuple[int, str], list[date]] = defaultdict(list)
+    later = model.objects.filter(person_id__in={r.person_id for r in expiring}, valid_until__gt=horizon, **only)
+    for person_id, value, valid_from in later.values_list("person_id", key, "valid_from"):
+        renewals[(person_id, value)].append(valid_from)
+    return [
+        r
+        for r in expiring
+        if not any(start <= r.valid_until + timedelta(days=1) for start in renewals[(r.person_id, getattr(r, key))])
+    ]
+
+
 def alerts(on: date | None = None) -> list[Alert]:
     """What HR must act on: registrations and authorisations expiring soon, missing evaluations and declarations."""
     on = on or timezone.localdate()
     horizon = on + timedelta(days=int(get_setting("people_alert_days")))
     found: list[Alert] = []
     active = Q(person__left_on__isnull=True) | Q(person__left_on__gt=on)
-    for r in Registration.objects.filter(active, valid_until__gte=on, valid_until__lte=horizon).select_related(
-        "person"
-    ):
-        renewed = Registration.objects.filter(
-            person=r.person, family=r.family, valid_from__lte=r.valid_until + timedelta(days=1), valid_until__gt=horizon
-        ).exists()
-        if not renewed:
-            found.append(
-                Alert(
-                    "registration_expiring",
-                    r.person,
-                    _("CCAA registration %(number)s expires on %(date)s")
-                    % {"number": r.number, "date": r.valid_until.isoformat()},
-                    r.valid_until,
-                )
+    for r in _expiring(Registration, "family", on, horizon, active):
+        found.append(
+            Alert(
+                "registration_expiring",
+                r.person,
+                _("CCAA registration %(number)s expires on %(date)s")
+                % {"number": r.number, "date": r.valid_until.isoformat()},
+                r.valid_until,
             )
-    for a in Authorisation.objects.filter(
-        active, status=Authorisation.Status.ACTIVE, valid_until__gte=on, valid_until__lte=horizon
-    ).select_related("person"):
-        renewed = Authorisation.objects.filter(
-            person=a.person,
-            role=a.role,
-            status=Authorisation.Status.ACTIVE,
-            valid_from__lte=a.valid_until + timedelta(days=1),
-            valid_until__gt=horizon,
-        ).exists()
-        if not renewed:
-            found.append(
-                Alert(
-                    "authorisation_expiring",
-                    a.person,
-                    _("Authorisation as %(role)s expires on %(date)s")
-                    % {"role": a.get_role_display(), "date": a.valid_until.isoformat()},
-                    a.valid_until,
-                )
+        )
+    for a in _expiring(Authorisation, "role", on, horizon, active, status=Authorisation.Status.ACTIVE):
+        found.append(
+            Alert(
+                "authorisation_expiring",
+                a.person,
+                _("Authorisation as %(role)s expires on %(date)s")
+                % {"role": a.get_role_display(), "date": a.valid_until.isoformat()},
+                a.valid_until,
             )
+        )
     # People authorised for any role need a competence evaluation every year (within the last 12 months).
     authorised = Person.objects.filter(
         Q(left_on__isnull=True) | Q(left_on__gt=on),
@@ -273,8 +276,10 @@ def alerts(on: date | None = None) -> list[Alert]:
     for person in authorised:
         if person.pk not in evaluated:
             found.append(Alert("evaluation_missing", person, _("No competence evaluation in the last 12 months"), None))
-    for person in Person.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=on), user__isnull=False):
-        if not engine.declaration_current(person, on):
+    staff = list(Person.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=on), user__isnull=False))
+    signed = engine.declared([p.pk for p in staff], on)
+    for person in staff:
+        if person.pk not in signed:
             found.append(
                 Alert(
                     "declaration_missing",

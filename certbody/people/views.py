@@ -341,11 +341,15 @@ def suggestions(request: HttpRequest) -> HttpResponse:
             role = form.cleaned_data["role"]
             ranked = selectors.suggest(role, case=application)
             eligible = {s.user.pk for s in ranked}
-            for person in Person.objects.filter(user__isnull=False, left_on__isnull=True).select_related("user"):
-                if person.user_id not in eligible and person.user.is_active:
-                    reasons = engine.check(person.user, role, case=application)
-                    if not any(r.rule in ("personnel", "authorised_role") for r in reasons):
-                        refused.append((person, reasons))
+            others = [
+                person
+                for person in Person.objects.filter(user__isnull=False, left_on__isnull=True).select_related("user")
+                if person.user_id not in eligible and person.user.is_active
+            ]
+            checked = engine.check_many([p.user for p in others], role, case=application)
+            for person, reasons in zip(others, checked, strict=True):
+                if not any(r.rule in ("personnel", "authorised_role") for r in reasons):
+                    refused.append((person, reasons))
     return render(
         request,
         "people/suggestions.html",

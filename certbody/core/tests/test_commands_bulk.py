@@ -75,7 +75,7 @@ def test_a_second_bulk_load_continues_the_numbers():
     assert verify_chain().ok
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_failing_batch_stops_the_bulk_writer_and_the_load_rolls_back_whole():
     """The writer's error reaches the caller (PostgreSQL writes on a second thread) and nothing stays written."""
     from django.db import IntegrityError, connection, transaction

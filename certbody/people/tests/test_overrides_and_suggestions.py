@@ -358,3 +358,97 @@ def test_consultancy_and_conflicts_feed_the_risk_register(cast):
     assert Risk.objects.get(conflict=conflict).threat == Risk.Threat.FINANCIAL
     assert Conflict.objects.filter(engagement=engagement).count() == 2
     assert engine.check(cast.inspector, R.INSPECTOR, organisation=cast.organisation)[0].rule == "conflict"
+
+
+def test_the_suggestions_page_reads_each_kind_of_record_once_however_many_staff(cast, application, client):
+    """Ranking the staff costs the same queries for a few people as for many (it ran the rules person by person)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(cast.engineer)
+    url = reverse("people:suggestions") + f"?role={R.TEAM_LEADER}&application={application.number}"
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            staff(f"more-inspector-{i}", Role.INSPECTOR)
+            barred = staff(f"barred-inspector-{i}", Role.INSPECTOR)
+            people_svc.conflict_record(
+                actor=cast.hr,
+                person=barred.person,
+                organisation=cast.organisation,
+                kind=Conflict.Kind.RELATIVE,
+                description="亲属任职",
+                started_on=today() - timedelta(days=10),
+            )
+
+    def queries() -> tuple[int, int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured), len(response.context["ranked"]), len(response.context["refused"])
+
+    add(1, 0)
+    few, ranked_before, refused_before = queries()
+    add(5, 1)
+    many, ranked_after, refused_after = queries()
+
+    assert (ranked_after, refused_after) == (ranked_before + 5, refused_before + 5)  # the page shows them all
+    assert many == few
+
+
+def test_alerts_leave_out_renewed_records_and_read_each_kind_once_however_many_people(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    soon = today() + timedelta(days=20)
+
+    def add_expiring(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            user = staff(f"expiring-{i}", Role.INSPECTOR)
+            Registration.objects.filter(person__user=user).update(valid_until=soon)
+            Authorisation.objects.filter(person__user=user).update(valid_until=soon)
+            Declaration.objects.filter(person__user=user).delete()
+
+    # inspector2's registration and team-leader authorisation end soon, but each is renewed from the day after.
+    registration = Registration.objects.filter(person__user=cast.inspector2).first()
+    Registration.objects.filter(pk=registration.pk).update(valid_until=soon)
+    people_svc.registration_add(
+        actor=cast.hr,
+        person=cast.inspector2.person,
+        family=registration.family,
+        level=registration.level,
+        number="CCAA-RENEWED-1",
+        valid_from=soon + timedelta(days=1),
+        valid_until=soon + timedelta(days=3 * 365),
+    )
+    authorisation = Authorisation.objects.filter(person__user=cast.inspector2, role=R.TEAM_LEADER).first()
+    Authorisation.objects.filter(pk=authorisation.pk).update(valid_until=soon)
+    people_svc.authorisation_grant(
+        actor=cast.hr,
+        person=cast.inspector2.person,
+        role=R.TEAM_LEADER,
+        valid_from=soon + timedelta(days=1),
+        valid_until=soon + timedelta(days=365),
+        all_categories=True,
+    )
+
+    def run() -> tuple[int, set[tuple[str, str]]]:
+        with CaptureQueriesContext(connection) as captured:
+            alerts = selectors.alerts()
+        return len(captured), {(a.kind, a.person.user.username) for a in alerts}
+
+    add_expiring(1, 0)
+    few, found_few = run()
+    add_expiring(5, 1)
+    many, found_many = run()
+
+    assert not {kind for kind, name in found_many if name == "inspector2"} & {
+        "registration_expiring",
+        "authorisation_expiring",
+    }
+    for i in range(6):
+        for kind in ("registration_expiring", "authorisation_expiring", "declaration_missing"):
+            assert (kind, f"expiring-{i}") in found_many
+    assert len(found_many) > len(found_few)
+    assert many == few

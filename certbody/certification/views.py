@@ -21,6 +21,7 @@ from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 from certbody.core.views import Action, ReasonForm, keyset_page, render_list, run_actions
+from certbody.core.web import open_stored
 from certbody.schemes.models import SurveillanceMethod
 
 from . import services as svc
@@ -183,9 +184,8 @@ def test_order_report(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(test_orders_for(request.user), pk=pk)
     if not order.report_file:
         raise Http404
-    try:
-        handle = order.report_file.open("rb")
-    except FileNotFoundError:
+    handle = open_stored(order.report_file)
+    if handle is None:
         raise Http404
     response = FileResponse(handle, content_type="application/pdf", filename=f"{order.number}.pdf")
     response["X-Content-Type-Options"] = "nosniff"

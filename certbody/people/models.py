@@ -85,6 +85,11 @@ class Person(models.Model):
         return (self.joined_on is None or self.joined_on <= on) and (self.left_on is None or on < self.left_on)
 
 
+def not_left_by(on, via: str = "") -> models.Q:
+    """Persons (or, `via` "person__", their records) who have not left by `on`."""
+    return models.Q(**{f"{via}left_on__isnull": True}) | models.Q(**{f"{via}left_on__gt": on})
+
+
 class Registration(models.Model):
     """A CCAA registration (注册资格). One person may hold several; each is counted on its own."""
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from certbody.core.config import get_setting
 
 from . import engine
-from .models import Authorisation, Evaluation, Person, Registration
+from .models import Authorisation, Evaluation, Person, Registration, not_left_by
 
 
 @dataclass
@@ -168,9 +168,7 @@ class Headcount:
 def headcount_by_qualification(on: date | None = None) -> Headcount:
     """People and registrations valid on a day, by family and level; people and registrations counted separately."""
     on = on or timezone.localdate()
-    valid = Registration.objects.filter(valid_from__lte=on, valid_until__gte=on).filter(
-        Q(person__left_on__isnull=True) | Q(person__left_on__gt=on)
-    )
+    valid = Registration.objects.filter(valid_from__lte=on, valid_until__gte=on).filter(not_left_by(on, "person__"))
     counted = {
         (r["family"], r["level"]): r
         for r in valid.order_by()
@@ -192,7 +190,7 @@ def headcount_by_qualification(on: date | None = None) -> Headcount:
     # Staff are the employed (full- and part-time); external experts hold registrations but are not staff.
     staff = (
         Person.objects.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on))
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+        .filter(not_left_by(on))
         .exclude(employment=Person.Employment.EXTERNAL)
     )
     return Headcount(
@@ -241,7 +239,7 @@ def alerts(on: date | None = None) -> list[Alert]:
     on = on or timezone.localdate()
     horizon = on + timedelta(days=int(get_setting("people_alert_days")))
     found: list[Alert] = []
-    active = Q(person__left_on__isnull=True) | Q(person__left_on__gt=on)
+    active = not_left_by(on, "person__")
     for r in _expiring(Registration, "family", on, horizon, active):
         found.append(
             Alert(
@@ -264,7 +262,7 @@ def alerts(on: date | None = None) -> list[Alert]:
         )
     # People authorised for any role need a competence evaluation every year (within the last 12 months).
     authorised = Person.objects.filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=on),
+        not_left_by(on),
         authorisations__status=Authorisation.Status.ACTIVE,
         authorisations__valid_until__gte=on,
     ).distinct()
@@ -276,7 +274,7 @@ def alerts(on: date | None = None) -> list[Alert]:
     for person in authorised:
         if person.pk not in evaluated:
             found.append(Alert("evaluation_missing", person, _("No competence evaluation in the last 12 months"), None))
-    staff = list(Person.objects.filter(Q(left_on__isnull=True) | Q(left_on__gt=on), user__isnull=False))
+    staff = list(Person.objects.filter(not_left_by(on), user__isnull=False))
     signed = engine.declared([p.pk for p in staff], on)
     for person in staff:
         if person.pk not in signed:

@@ -38,6 +38,7 @@ from .models import (
     Department,
     Person,
     Risk,
+    not_left_by,
 )
 
 READERS = services.READERS
@@ -102,7 +103,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if q:
         people = people.filter(name__contains=q)
     if request.GET.get("former") != "1":
-        people = people.filter(Q(left_on__isnull=True) | Q(left_on__gt=today))
+        people = people.filter(not_left_by(today))
     return render(
         request,
         "people/person_list.html",

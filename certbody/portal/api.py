@@ -12,13 +12,13 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from certbody.api.common import LONG_TEXT, Page, PageIn, Text, paginate
 from certbody.api.errors import ERRORS
 from certbody.core.errors import NotFound
+from certbody.core.web import open_stored
 
 from . import checklist as cl
 from . import services
 from .models import Document, Message, Notification
 from .notify import render
 from .permissions import can_see_files, case_files_for
-from .views import open_stored
 
 router = Router(tags=["portal"])
 APPLICATION = gettext_lazy("Application")

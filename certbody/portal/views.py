@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from functools import wraps
 from typing import Any
 
@@ -27,6 +26,7 @@ from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 from certbody.core.views import keyset_page
+from certbody.core.web import open_stored, parse_id
 
 from . import checklist as cl
 from . import services as svc
@@ -55,7 +55,6 @@ from .notify import render as render_notification
 from .permissions import can_see_files, case_files_for, is_client, own_applications
 from .throttle import signup_retry_after
 
-log = logging.getLogger(__name__)
 S = Application.Status
 EDITABLE = (S.DRAFT, S.RETURNED)
 
@@ -85,10 +84,7 @@ def _files_case(request: HttpRequest, pk: int) -> Application:
 
 def _posted_id(request: HttpRequest, name: str) -> int:
     """An id posted by a form; anything but a positive number is a 404 (a hand-made request), never a 500."""
-    raw = (request.POST.get(name) or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise Http404
-    return int(raw)
+    return parse_id(request.POST.get(name))
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -538,15 +534,6 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- files, messages and changes: the client's users and the assigned staff ------------------------------
-
-
-def open_stored(field):
-    """The stored file, or None when it is missing on disk (logged: someone must restore it from the backup)."""
-    try:
-        return field.open("rb")
-    except (FileNotFoundError, ValueError):
-        log.error("stored file missing: %s", field.name)
-        return None
 
 
 def _file_response(request: HttpRequest, field, name: str, content_type: str) -> HttpResponse:

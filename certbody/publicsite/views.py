@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from certbody.core.errors import DomainError
 from certbody.core.views import Action, EmptyForm, ReasonForm, keyset_page, require_roles, run_actions
+from certbody.core.web import open_stored, parse_id
 from certbody.schemes.models import ProductCategory
 
 from . import selectors, services
@@ -47,17 +48,6 @@ def _issue_token(request: HttpRequest) -> str:
     token = uuid.uuid4().hex
     request.session[TOKENS_KEY] = [*request.session.get(TOKENS_KEY, []), token][-MAX_TOKENS:]
     return token
-
-
-def _parse_id(value: str | None) -> int:
-    """An id sent by a client: anything but a positive number is not found (404), never a server error."""
-    try:
-        number = int(value or "")
-    except (TypeError, ValueError):
-        raise Http404 from None
-    if not 0 < number < 2**63:
-        raise Http404
-    return number
 
 
 # --- public pages ----------------------------------------------------------------------------------------------------
@@ -130,10 +120,9 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
 def download(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
     doc = _public_document(pk)
     version = get_object_or_404(DocumentVersion, pk=version_pk, document=doc)
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = open_stored(version.file)
+    if handle is None:
+        raise Http404
     inline = version.content_type == "application/pdf"
     response = FileResponse(
         handle, content_type=version.content_type, as_attachment=not inline, filename=version.filename
@@ -318,7 +307,7 @@ def staff_fees(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action in ("hide", "show"):
-            fee = get_object_or_404(FeeItem, pk=_parse_id(request.POST.get("fee")))
+            fee = get_object_or_404(FeeItem, pk=parse_id(request.POST.get("fee")))
             services.fee_set_shown(actor=request.user, fee=fee, shown=action == "show")
             messages.success(request, _("The fee schedule is updated."))
             return redirect("publicsite:staff_fees")

@@ -91,11 +91,10 @@ def test_a_failing_batch_stops_the_bulk_writer_and_the_load_rolls_back_whole():
     fresh = [(top + 1 + i, f"BULKTEST-{i}", *row[2:]) for i, row in enumerate(existing[:3])]
     clash = [(top + 10, existing[0][1], *existing[0][2:])]  # the number of a certificate already there
 
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        with _Writer(cursor) as writer:
-            writer.write("cert", fresh)
-            writer.write("cert", clash)
-            writer.write("cert", [(top + 11, "BULKTEST-after", *existing[1][2:])])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor, _Writer(cursor) as writer:
+        writer.write("cert", fresh)
+        writer.write("cert", clash)
+        writer.write("cert", [(top + 11, "BULKTEST-after", *existing[1][2:])])
 
     assert Certificate.objects.count() == 50
     assert not Certificate.objects.filter(number__startswith="BULKTEST").exists()

@@ -69,6 +69,7 @@ class OrganisationRejection(models.Model):
     )
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rejected_at = models.DateTimeField(_("rejected"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)  # told to the applicant; required for every new rejection
 
     class Meta:
         verbose_name = _("rejected registration")

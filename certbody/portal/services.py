@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from certbody.accounts.models import User
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 CONFIRM_SALT = "certbody.portal.confirm"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 INVITATION_DAYS = 14
+REJECTION_REASON_MAX = 500
 
 
 def has_control_chars(value: str | None) -> bool:
@@ -246,24 +247,40 @@ def organisation_approve(*, actor: Any, organisation: Organisation) -> Organisat
 
 
 @transaction.atomic
-def organisation_reject(*, actor: Any, organisation: Organisation) -> Organisation:
-    """Staff refuse a self-registration: it leaves the approval list and its users are deactivated."""
+def organisation_reject(*, actor: Any, organisation: Organisation, reason: str) -> Organisation:
+    """Staff refuse a self-registration, saying why: it leaves the approval list, its users are deactivated and
+    told the reason by e-mail."""
     require_role(actor, Role.MARKET, Role.ADMIN)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason: the applicant is told it."), code="reason")
+    if len(reason) > REJECTION_REASON_MAX:
+        raise InvalidInput(
+            _("The reason is longer than %(n)d characters.") % {"n": REJECTION_REASON_MAX}, code="reason"
+        )
     organisation = lock(Organisation, organisation.pk)
     if organisation.is_approved:
         raise InvalidInput(_("%(name)s is approved; it can no longer be rejected.") % {"name": organisation.name})
     if OrganisationRejection.objects.filter(organisation=organisation).exists():
         raise InvalidInput(_("%(name)s was already rejected.") % {"name": organisation.name}, code="already")
-    OrganisationRejection.objects.create(organisation=organisation, rejected_by=actor)
-    users = list(User.objects.filter(organisation=organisation, is_active=True).values_list("username", flat=True))
+    OrganisationRejection.objects.create(organisation=organisation, rejected_by=actor, reason=reason)
+    applicants = list(User.objects.filter(organisation=organisation, is_active=True))
     User.objects.filter(organisation=organisation).update(is_active=False)
     audit_record(
         actor=actor,
         action="organisation.reject",
         obj=organisation,
         before={"is_approved": False},
-        after={"rejected": True, "deactivated": users},
+        after={"rejected": True, "deactivated": [u.username for u in applicants]},
+        reason=reason,
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Registration of %(name)s not approved") % {"name": organisation.name}
+        body = _("The registration of %(name)s was not approved. Reason: %(reason)s") % {
+            "name": organisation.name,
+            "reason": reason,
+        }
+    queue_mail([u.email for u in applicants if u.email], subject, body)
     return organisation
 
 

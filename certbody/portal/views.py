@@ -664,7 +664,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
         reject = request.POST.get("action") == "reject"
         try:
             if reject:
-                svc.organisation_reject(actor=request.user, organisation=organisation)
+                svc.organisation_reject(
+                    actor=request.user, organisation=organisation, reason=request.POST.get("reason", "")
+                )
             else:
                 svc.organisation_approve(actor=request.user, organisation=organisation)
         except DomainError as exc:

@@ -86,6 +86,9 @@ def test_market_rejects_a_registration_from_the_approval_list(browser_page, cata
     _sign_in(page, base, cast.market.username)
     page.goto(base + "/portal/staff/organisations/")
     page.screenshot(path="/tmp/fixportal-approvals.png", full_page=True)
+    page.locator("details.reject summary").click()
+    page.fill("details.reject textarea[name=reason]", "营业执照与名称不符")
+    page.screenshot(path="/tmp/fixportal-reject.png", full_page=True)
     page.locator("form:has(input[value=reject]) button").click()
     page.wait_for_load_state()
     assert not User.objects.get(pk=user.pk).is_active

@@ -239,20 +239,36 @@ def test_the_approval_list_shows_confirmed_registrations_and_reject_deactivates(
     svc.email_confirm(token=token)
     page = client.get("/portal/staff/organisations/").content.decode()
     assert user.organisation.name in page and unconfirmed.organisation.name not in page and 'value="reject"' in page
-    response = client.post("/portal/staff/organisations/", {"organisation": user.organisation_id, "action": "reject"})
+    # A rejection needs its reason: without one nothing happens and the page says why.
+    response = client.post(
+        "/portal/staff/organisations/", {"organisation": user.organisation_id, "action": "reject", "reason": "  "}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
+    assert user.is_active and not OrganisationRejection.objects.filter(organisation_id=user.organisation_id).exists()
+    assert "请填写理由" in client.get("/portal/staff/organisations/").content.decode()  # "Give the reason"
+    mails_before = OutboxMail.objects.filter(to=user.email).count()
+    response = client.post(
+        "/portal/staff/organisations/",
+        {"organisation": user.organisation_id, "action": "reject", "reason": "营业执照与名称不符"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    # The applicant is told why, by e-mail (their account is deactivated, so the portal cannot tell them).
+    mail = OutboxMail.objects.filter(to=user.email).order_by("-id").first()
+    assert OutboxMail.objects.filter(to=user.email).count() == mails_before + 1 and "营业执照与名称不符" in mail.body
+    assert OrganisationRejection.objects.get(organisation_id=user.organisation_id).reason == "营业执照与名称不符"
     assert not user.is_active and OrganisationRejection.objects.filter(organisation_id=user.organisation_id).exists()
     assert AuditEvent.objects.filter(action="organisation.reject", object_id=str(user.organisation_id)).exists()
     client.get("/portal/staff/organisations/")  # shows (and uses up) the success message
     assert user.organisation.name not in client.get("/portal/staff/organisations/").content.decode()
     with pytest.raises(InvalidInput):
-        svc.organisation_reject(actor=cast.market, organisation=user.organisation)
+        svc.organisation_reject(actor=cast.market, organisation=user.organisation, reason="again")
     with pytest.raises(NotAllowed):
-        svc.organisation_reject(actor=cast.client, organisation=unconfirmed.organisation)
+        svc.organisation_reject(actor=cast.client, organisation=unconfirmed.organisation, reason="not staff")
     # The rejected registration's link activates nobody, not even the one it was never used for.
     ghost_token = svc.confirmation_token(unconfirmed)
-    svc.organisation_reject(actor=cast.market, organisation=unconfirmed.organisation)
+    svc.organisation_reject(actor=cast.market, organisation=unconfirmed.organisation, reason="资料不全")
     with pytest.raises(InvalidInput):
         svc.email_confirm(token=ghost_token)
     unconfirmed.refresh_from_db()

@@ -7,6 +7,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # "Alice" and "alice" are one name to people: the database refuses the second, whoever races whom.
+        constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_uniq")]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.errors import InvalidInput
 from certbody.core.roles import Role
 
 from .models import ApiToken, RoleGrant, User
@@ -26,6 +28,8 @@ def user_create(
     lab=None,
     is_superuser: bool = False,
 ) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(_("This user name is taken; choose another."), code="username_taken")
     user = User(
         username=username,
         display_name=display_name,

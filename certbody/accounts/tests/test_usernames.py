@@ -1,0 +1,25 @@
+"""A user name is one name whatever its case: the service says so, and the database holds it under a race."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from certbody.accounts.models import User
+from certbody.accounts.services import user_create
+from certbody.core.errors import InvalidInput
+from certbody.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_name_differing_only_in_case_is_refused_with_a_message():
+    user_create(username="alice", password=None, roles=[Role.ENGINEER], actor=None)
+    with pytest.raises(InvalidInput) as refused:
+        user_create(username="ALICE", password=None, roles=[Role.ENGINEER], actor=None)
+    assert refused.value.code == "username_taken"
+    assert User.objects.filter(username__iexact="alice").count() == 1
+
+
+def test_the_database_refuses_it_when_the_check_is_raced_past():
+    User.objects.create(username="bob")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="Bob")  # what a second request inserting at the same moment would do

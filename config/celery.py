@@ -16,6 +16,11 @@ app.conf.beat_schedule = {
         "task": "certbody.certificates.run_daily",
         "schedule": crontab(hour=1, minute=0),
     },
+    "core-sweep-orphan-files": {
+        # Remove uploads whose record was rolled back (left behind by an outer transaction).
+        "task": "certbody.core.sweep_orphan_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "portal-send-outbox": {
         # Send the portal's queued e-mails; those whose SMTP attempt failed are retried here.
         "task": "certbody.portal.send_outbox",

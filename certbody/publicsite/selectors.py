@@ -34,7 +34,8 @@ def library_kinds() -> list[tuple[str, str]]:
     return [(k, label) for k, label in DocumentKind.choices if k != DocumentKind.CSR_REPORT]
 
 
-def categories_with_schemes() -> list[ProductCategory]:
+def categories_with_schemes(code: str | None = None) -> list[ProductCategory]:
+    """Active categories (or the one with `code`) with their active schemes, rule versions and public documents."""
     rules = RuleVersion.objects.prefetch_related("standards").order_by("-is_current", "-effective_from")
     docs = public_documents()
     schemes = (
@@ -42,11 +43,10 @@ def categories_with_schemes() -> list[ProductCategory]:
         .prefetch_related(Prefetch("rule_versions", queryset=rules), Prefetch("published_documents", queryset=docs))
         .order_by("code")
     )
-    return list(
-        ProductCategory.objects.filter(is_active=True)
-        .prefetch_related(Prefetch("schemes", queryset=schemes))
-        .order_by("sort_order", "code")
-    )
+    categories = ProductCategory.objects.filter(is_active=True)
+    if code is not None:
+        categories = categories.filter(code=code)
+    return list(categories.prefetch_related(Prefetch("schemes", queryset=schemes)).order_by("sort_order", "code"))
 
 
 def partner_labs() -> QuerySet[Lab]:

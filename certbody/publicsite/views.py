@@ -80,7 +80,7 @@ def services_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def category(request: HttpRequest, code: str) -> HttpResponse:
-    found = [c for c in selectors.categories_with_schemes() if c.code == code]
+    found = selectors.categories_with_schemes(code)
     if not found:
         raise Http404
     general = [d for d in selectors.public_documents() if d.scheme_id is None and d.kind != DocumentKind.CSR_REPORT]

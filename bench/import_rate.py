@@ -107,6 +107,7 @@ def database_floor(vendor: str) -> tuple[float, float]:
             (fts_sql,) = cursor.fetchone()
             cursor.execute("DROP TABLE website_certificate_fts")
             cursor.execute(fts_sql)
+            cursor.execute("VACUUM")  # a compact file as the import had, not one full of freed pages
 
     def write_all(writer) -> None:
         for start in range(0, len(data["cert"]), 5000):

@@ -40,7 +40,13 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         # "Alice" and "alice" are one name to people: the database refuses the second, whoever races whom.
-        constraints = [models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_uniq")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_uniq",
+                violation_error_message=_("This user name is taken; choose another."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='accounts_user_username_ci_uniq'),
+            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='accounts_user_username_ci_uniq', violation_error_message='This user name is taken; choose another.'),
         ),
     ]

@@ -23,3 +23,16 @@ def test_the_database_refuses_it_when_the_check_is_raced_past():
     User.objects.create(username="bob")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="Bob")  # what a second request inserting at the same moment would do
+
+
+def test_forms_that_validate_the_model_say_it_in_words():
+    """The admin's user form validates the model's constraints: a renamed user gets the message, not an error page."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    user_create(username="carol", password=None, roles=[Role.ENGINEER], actor=None)
+    renamed = user_create(username="dave", password=None, roles=[Role.ENGINEER], actor=None)
+    renamed.username = "Carol"
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        renamed.validate_constraints()
+    assert "This user name is taken" in str(refused.value)

@@ -551,7 +551,7 @@ STEPS = [
         "portal:approvals",
         lambda w: reverse("portal:approvals"),
         frozenset({"market", "admin"}),
-        lambda w: {"organisation": w.p_pending_org.pk, "action": "reject"},
+        lambda w: {"organisation": w.p_pending_org.pk, "action": "reject", "reason": "资料不全"},
         lambda w: OrganisationRejection.objects.filter(organisation=w.p_pending_org).exists(),
     ),
     Step(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,12 @@ from certbody.core.errors import InvalidInput
 from certbody.core.roles import Role
 
 from .models import ApiToken, RoleGrant, User
+
+
+def username_taken(username: str) -> bool:
+    """Whether a user holds this name in any case, compared as the database's unique index compares (LOWER): a
+    check by `iexact` (UPPER on PostgreSQL) disagrees with it on some letters (İ, the Kelvin sign)."""
+    return User.objects.alias(folded=Lower("username")).filter(folded=Lower(Value(username))).exists()
 
 
 @transaction.atomic
@@ -28,7 +36,8 @@ def user_create(
     lab=None,
     is_superuser: bool = False,
 ) -> User:
-    if User.objects.filter(username__iexact=username).exists():
+    username = User.normalize_username(username)
+    if username_taken(username):
         raise InvalidInput(_("This user name is taken; choose another."), code="username_taken")
     user = User(
         username=username,

@@ -21,6 +21,7 @@ Rules (codes are stable; the API returns them in `details.rules`):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -167,7 +168,7 @@ def declaration_current(person: Person, on: date) -> bool:
 Interest = tuple[str, str, date | None]  # (kind label, description, barred until; None while it lasts)
 
 
-def interests(*, organisation, on: date, person_ids: list[int] = (), lab=None) -> dict[int, list[Interest]]:
+def interests(*, organisation, on: date, person_ids: Sequence[int] = (), lab=None) -> dict[int, list[Interest]]:
     """Every interest in `organisation` that bars on `on`: of each person in `person_ids` (by person id), or of
     `lab` (under its id). Conflicts and consultancy engagements, an engagement recorded as a conflict once."""
     found: dict[int, list[Interest]] = defaultdict(list)
@@ -197,6 +198,7 @@ def interests(*, organisation, on: date, person_ids: list[int] = (), lab=None) -
             consultancyengagement__organisation=organisation,
             consultancyengagement__started_on__lte=on,
         ).select_related("consultancyengagement")
+        consultants = consultants.order_by("-consultancyengagement__started_on", "consultancyengagement_id")
         for row in consultants:
             engagement = row.consultancyengagement
             bars, until = barring(engagement.ended_on)

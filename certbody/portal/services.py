@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from certbody.accounts.models import User
-from certbody.accounts.services import user_create
+from certbody.accounts.services import user_create, username_taken
 from certbody.applications import services as app_svc
 from certbody.applications.models import Application, Contract
 from certbody.clients.models import Organisation
@@ -86,7 +86,7 @@ def already_taken(*, uscc: str = "", username: str = "") -> dict[str, str]:
         errors["uscc"] = _(
             "An organisation with this code is already registered. If it is yours, contact the certification body."
         )
-    if username and User.objects.filter(username__iexact=username).exists():
+    if username and username_taken(username):
         errors["username"] = _("This user name is taken; choose another.")
     return errors
 
@@ -251,7 +251,7 @@ def organisation_reject(*, actor: Any, organisation: Organisation, reason: str) 
     """Staff refuse a self-registration, saying why: it leaves the approval list, its users are deactivated and
     told the reason by e-mail."""
     require_role(actor, Role.MARKET, Role.ADMIN)
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\r\n", "\n").strip()  # a browser sends a line end as two characters
     if not reason:
         raise InvalidInput(_("Give the reason: the applicant is told it."), code="reason")
     if len(reason) > REJECTION_REASON_MAX:

@@ -36,3 +36,28 @@ def test_forms_that_validate_the_model_say_it_in_words():
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         renamed.validate_constraints()
     assert "This user name is taken" in str(refused.value)
+
+
+def test_the_migration_names_existing_clashes_instead_of_failing_on_the_index():
+    """An installation that already holds "Eve" and "eve" is told which names to rename (inside this test's
+    transaction the index is dropped to make such data, then restored by the rollback)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("certbody.accounts.migrations.0002_username_unique_ignoring_case")
+    migration.refuse_clashing_names(apps, None)  # no clash: passes
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX accounts_user_username_ci_uniq")
+    User.objects.create(username="Eve")
+    User.objects.create(username="eve")
+    with pytest.raises(RuntimeError, match="Eve, eve"):
+        migration.refuse_clashing_names(apps, None)
+
+
+def test_the_check_compares_names_as_the_index_does():
+    user_create(username="İstanbul", password=None, roles=[Role.ENGINEER], actor=None)
+    from certbody.accounts.services import username_taken
+
+    assert username_taken("İSTANBUL") and username_taken("İstanbul") and not username_taken("istanbul-2")

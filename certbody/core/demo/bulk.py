@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 import queue
 import random
@@ -25,7 +26,7 @@ from datetime import time as dtime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -53,6 +54,7 @@ from .data import (
     make_uscc,
 )
 
+log = logging.getLogger(__name__)
 SPAN_DAYS = 6 * 365
 HOLDERS = 600
 CERT_COLUMNS = [
@@ -347,6 +349,7 @@ class _Writer:
 
     def __init__(self, cursor) -> None:
         self.cursor = cursor
+        self.db = connections[DEFAULT_DB_ALIAS]  # the caller's connection (the worker thread would see its own)
         self.vendor = connection.vendor
         q = connection.ops.quote_name
         self.tables = {
@@ -355,6 +358,7 @@ class _Writer:
         }
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
+        self._cancelled = False
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> _Writer:
@@ -366,10 +370,13 @@ class _Writer:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._thread is None:
             return
+        self._cancelled = exc is not None  # the caller failed: the batches still queued are not written
         self._queue.put(None)
         self._thread.join()  # never leave a statement running under the caller's commit or rollback
-        if exc is None and self._error is not None:
-            raise self._error
+        if self._error is not None:
+            if exc is None:
+                raise self._error
+            log.error("bulk writer failed while its caller failed too", exc_info=self._error)
 
     def write(self, which: str, rows: list[tuple]) -> None:
         if self._thread is None:
@@ -381,7 +388,7 @@ class _Writer:
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            if self._error is None:
+            if self._error is None and not self._cancelled:
                 try:
                     self._write(*item)
                 except BaseException as exc:  # handed to the caller's thread
@@ -392,7 +399,7 @@ class _Writer:
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         if self.vendor == "postgresql":
             # Django's exception classes, as the SQLite path (through Django's cursor) raises them.
-            with connection.wrap_database_errors, self.cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            with self.db.wrap_database_errors, self.cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -1,4 +1,5 @@
-"""Uploads left behind by a rolled-back transaction are removed by the daily sweep; everything referenced stays."""
+"""Uploads left behind by a rolled-back transaction are moved aside by the daily sweep and deleted 30 days later;
+everything referenced stays, and a folder that looks wholly orphaned is not touched."""
 
 import os
 from datetime import timedelta
@@ -9,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from certbody.core.storage_sweep import sweep_orphan_files
+from certbody.core.storage_sweep import QUARANTINE, sweep_orphan_files
 from certbody.portal import services as svc
 from certbody.portal.models import Document
 from certbody.portal.tests.helpers import pdf, portal_application
@@ -26,7 +27,7 @@ def _age(name: str, days: float) -> None:
     os.utime(default_storage.path(name), (when, when))
 
 
-def test_an_upload_whose_outer_transaction_rolled_back_is_swept_after_a_day(cast, software_scheme):
+def test_an_upload_whose_outer_transaction_rolled_back_is_moved_aside_after_a_day(cast, software_scheme):
     application = portal_application(cast, software_scheme)
     kept = svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf("kept.pdf"))
     with pytest.raises(Rollback), transaction.atomic():
@@ -37,13 +38,30 @@ def test_an_upload_whose_outer_transaction_rolled_back_is_swept_after_a_day(cast
     for name in (kept.file.name, lost.file.name):
         _age(name, 2)
 
-    removed = sweep_orphan_files()
+    moved = sweep_orphan_files()
 
-    assert lost.file.name in removed and not default_storage.exists(lost.file.name)
+    quarantined = f"{QUARANTINE}{timezone.now():%Y-%m-%d}/{lost.file.name}"
+    assert lost.file.name in moved
+    assert not default_storage.exists(lost.file.name) and default_storage.exists(quarantined)
     assert default_storage.exists(kept.file.name)  # referenced
-    assert default_storage.exists(fresh) and fresh not in removed  # younger than a day: may be a running request
-    _age(fresh, 2)
-    assert fresh in sweep_orphan_files()
+    assert default_storage.exists(fresh) and fresh not in moved  # younger than a day: may be a running request
+
+    # Thirty days later the quarantined copy is deleted.
+    _age(quarantined, 31)
+    sweep_orphan_files()
+    assert not default_storage.exists(quarantined)
+
+
+def test_a_folder_whose_old_files_mostly_have_no_record_is_left_alone():
+    """A restored backup or a staging server on the production volume: the sweep refuses rather than empties."""
+    names = [default_storage.save(f"test-reports/2026/report-{i}.pdf", ContentFile(b"%PDF-1.4")) for i in range(25)]
+    for name in names:
+        _age(name, 3)
+
+    moved = sweep_orphan_files()
+
+    assert not set(names) & set(moved)
+    assert all(default_storage.exists(name) for name in names)
 
 
 def test_generated_files_are_not_swept():

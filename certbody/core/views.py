@@ -42,6 +42,19 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def apply_service_errors(form: forms.Form, exc: DomainError) -> None:
+    """Put a service's refusal next to the fields it names (details["fields"]), the rest on top; the input stays."""
+    fields = (exc.details or {}).get("fields") or {}
+    placed = False
+    for name, text in fields.items():
+        if text in ("invalid", "required"):  # a bare code, not a sentence: the summary on top says it
+            continue
+        form.add_error(name if name in form.fields else None, text)
+        placed = placed or name in form.fields
+    if not placed:
+        form.add_error(None, exc.message)
+
+
 def date_field(label: Any, *, required: bool = True, initial: Any = None, help_text: Any = "") -> forms.DateField:
     return forms.DateField(label=label, required=required, initial=initial, widget=DateInput(), help_text=help_text)
 

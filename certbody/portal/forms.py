@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certbody.api.common import LONG_TEXT
 from certbody.clients.validators import validate_uscc
-from certbody.core.views import text_area
+from certbody.core.views import apply_service_errors, text_area
 from certbody.schemes.models import Scheme
 
 
@@ -16,15 +16,7 @@ class PortalForm(forms.Form):
     required_css_class = "required"
 
     def apply_errors(self, exc) -> None:
-        """Put a service's refusal next to the fields it names, the rest on top; the input stays."""
-        fields = (exc.details or {}).get("fields") or {}
-        placed = False
-        for name, text in fields.items():
-            if name in self.fields and text not in ("invalid", "required"):
-                self.add_error(name, text)
-                placed = True
-        if not placed:
-            self.add_error(None, exc.message)
+        apply_service_errors(self, exc)
 
 
 class RegisterForm(PortalForm):

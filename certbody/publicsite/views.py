@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certbody.core.errors import DomainError
-from certbody.core.views import Action, EmptyForm, ReasonForm, keyset_page, require_roles, run_actions
+from certbody.core.views import (
+    Action,
+    EmptyForm,
+    ReasonForm,
+    apply_service_errors,
+    keyset_page,
+    require_roles,
+    run_actions,
+)
 from certbody.core.web import open_stored, parse_id
 from certbody.schemes.models import ProductCategory
 
@@ -178,10 +186,7 @@ def complaint(request: HttpRequest) -> HttpResponse:
                 try:
                     intake, _created = services.complaint_submit(language=get_language() or "", **form.cleaned_data)
                 except DomainError as exc:
-                    for field, message in exc.details.get("fields", {}).items():
-                        form.add_error(field if field in form.fields else None, message)
-                    if not exc.details.get("fields"):
-                        form.add_error(None, exc.message)
+                    apply_service_errors(form, exc)
                 else:
                     request.session[TOKENS_KEY] = [t for t in issued if t != token]
                     request.session[SENT_KEY] = [*[t for t in sent if t != token], token][-MAX_TOKENS:]
@@ -240,10 +245,7 @@ def staff_documents(request: HttpRequest) -> HttpResponse:
         try:
             doc = services.document_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            for field, message in exc.details.get("fields", {}).items():
-                form.add_error(field if field in form.fields else None, message)
-            if not exc.details.get("fields"):
-                form.add_error(None, exc.message)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The document is created: publish its first version now."))
             return redirect("publicsite:staff_document", pk=doc.pk)
@@ -318,10 +320,7 @@ def staff_fees(request: HttpRequest) -> HttpResponse:
             try:
                 services.fee_create(actor=request.user, **data)
             except DomainError as exc:
-                for field, message in exc.details.get("fields", {}).items():
-                    form.add_error(field if field in form.fields else None, message)
-                if not exc.details.get("fields"):
-                    form.add_error(None, exc.message)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("The fee item is added."))
                 return redirect("publicsite:staff_fees")

@@ -183,7 +183,8 @@ def main(argv: list[str]) -> int:
         return 0
     if current == expected:
         return 0
-    diff = difflib.unified_diff(current.splitlines(), expected.splitlines(), str(DOC.relative_to(ROOT)), "generated")
+    name = str(DOC.relative_to(ROOT))
+    diff = difflib.unified_diff(current.splitlines(), expected.splitlines(), name, "generated", lineterm="")
     print("\n".join(diff))
     print("\nThe workflow diagrams are out of date: run `python scripts/diagrams.py write`.")
     return 1

@@ -14,13 +14,16 @@ from certbody.clients.models import Manufacturer, Organisation, ProductionSite
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
 from certbody.core.errors import InvalidInput
+from certbody.core.models import AuditEvent
 from certbody.core.numbering import render_number
-from certbody.core.permissions import is_member_of, require, require_role
+from certbody.core.permissions import has_role, is_member_of, require, require_role
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
 from certbody.schemes.models import Scheme
 
-from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract
+from . import checklist
+from .dossier import check_complete, record_submission, require_editable
+from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract, Dossier
 
 APPLICATION_NUMBER_TEMPLATE = "APP{year}{seq:06d}"
 
@@ -30,14 +33,6 @@ def _require_client_or_market(actor: Any, organisation_id: int) -> None:
         is_member_of(actor, organisation_id) or (actor is not None and actor.has_role(Role.MARKET)),
         _("Only the client's own users or market staff may do this."),
     )
-
-
-def require_editable(application: Application) -> None:
-    if application.status not in (Application.Status.DRAFT, Application.Status.RETURNED):
-        raise InvalidInput(
-            _("The application can only be changed while it is a draft or returned for completion."),
-            code="not_editable",
-        )
 
 
 def _due(days_key: str) -> date:
@@ -95,6 +90,35 @@ def application_create(
         obj=application,
         after={"number": application.number, "kind": kind, "scheme": scheme.code, "status": application.status},
     )
+    return application
+
+
+@transaction.atomic
+def application_start(*, actor: Any, scheme: Scheme, title: str, outsourcing: bool = False) -> Application:
+    """A client starts an application online (step 1 of the portal's wizard): a draft with its file, whose checklist
+    follows from the scheme and the declarations."""
+    require(has_role(actor, Role.CLIENT) and actor.organisation_id, _("Only a client's users apply in the portal."))
+    # A double click sends the form twice: the same draft, started by the same person a moment ago, is the answer.
+    lock(Organisation, actor.organisation_id)  # the second request waits for the first one's commit
+    recent = (
+        Application.objects.filter(
+            organisation_id=actor.organisation_id,
+            scheme=scheme,
+            title=(title or "").strip(),
+            status=Application.Status.DRAFT,
+            created_at__gte=timezone.now() - timedelta(seconds=30),
+            dossier__isnull=False,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if (
+        recent is not None
+        and AuditEvent.objects.filter(action="application.create", actor=actor, object_id=str(recent.pk)).exists()
+    ):
+        return recent
+    application = application_create(actor=actor, organisation=actor.organisation, scheme=scheme, title=title)
+    Dossier.objects.create(application=application, outsourcing=outsourcing)
     return application
 
 
@@ -161,8 +185,6 @@ def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
 @transaction.atomic
 def application_submit(*, actor: Any, application: Application, answer: str = "") -> Application:
     """Submit (or resubmit after a return, with the client's `answer`); each submission is recorded with its diff."""
-    from certbody.portal import services as portal_svc
-
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
     APPLICATION_FLOW.check(application, "submit")
@@ -175,8 +197,8 @@ def application_submit(*, actor: Any, application: Application, answer: str = ""
         raise InvalidInput(_("Add at least one certification unit before submitting."), code="no_units")
     if application.kind != Application.Kind.INITIAL and not application.change_description:
         raise InvalidInput(_("Describe the change before submitting."), code="no_change_description")
-    portal_svc.check_complete(application)
-    portal_svc.record_submission(application, actor=actor, answer=answer)
+    check_complete(application)
+    record_submission(application, actor=actor, answer=answer)
     application.submitted_at = timezone.now()
     application.stage_due = _due("application_review_days")
     return APPLICATION_FLOW.apply(application, "submit", actor=actor, update_fields=["submitted_at", "stage_due"])
@@ -187,8 +209,6 @@ def application_return(
     *, actor: Any, application: Application, reason: str, missing_items: list[str] | tuple[str, ...] = ()
 ) -> Application:
     """Return for completion: `reason` says what is missing; `missing_items` names checklist documents to redo."""
-    from certbody.portal import checklist
-
     application = lock(Application, application.pk)
     require_role(actor, Role.MARKET)
     if not (reason or "").strip():

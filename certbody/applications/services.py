@@ -7,9 +7,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certbody.certificates.models import Certificate
 from certbody.clients.models import Manufacturer, Organisation, ProductionSite
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
@@ -27,12 +29,34 @@ from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract, 
 
 APPLICATION_NUMBER_TEMPLATE = "APP{year}{seq:06d}"
 
+# Sent inside the withdrawing transaction, with `application`, `actor` and `reason`. Certification listens and
+# cancels the open evaluation: certification builds on applications, never the other way round.
+application_withdrawn = Signal()
+
 
 def _require_client_or_market(actor: Any, organisation_id: int) -> None:
     require(
         is_member_of(actor, organisation_id) or (actor is not None and actor.has_role(Role.MARKET)),
         _("Only the client's own users or market staff may do this."),
     )
+
+
+def _ensure_certificate_open_for(certificate: Certificate, *, kind: str, organisation: Any) -> None:
+    """A change, extension or recertification needs a live certificate of the same client."""
+    if certificate.organisation_id != organisation.pk:
+        raise InvalidInput(_("The certificate belongs to another client."), details={"field": "certificate"})
+    if certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
+        raise InvalidInput(
+            _("Certificate %(number)s is %(status)s; only a valid or suspended certificate can be changed or renewed.")
+            % {"number": certificate.number, "status": certificate.get_status_display()},
+            details={"field": "certificate"},
+        )
+    open_app = certificate.applications.filter(status__in=Application.OPEN).first()
+    if open_app is not None:
+        raise InvalidInput(
+            _("Application %(number)s for this certificate is still open.") % {"number": open_app.number},
+            details={"field": "certificate"},
+        )
 
 
 def _due(days_key: str) -> date:
@@ -61,14 +85,12 @@ def application_create(
     if kind == Application.Kind.INITIAL:
         certificate = None
     else:
-        from certbody.certificates.selectors import ensure_certificate_open_for
-
         if certificate is None:
             raise InvalidInput(_("Choose the certificate this application changes."), details={"field": "certificate"})
         # Check the current row under a lock, not the caller's copy: an ended certificate, or a second
         # application racing this one for the same certificate, must be refused.
         certificate = lock(type(certificate), certificate.pk)
-        ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
+        _ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
         scheme = certificate.scheme
     rule = scheme.current_rule()
     if rule is None:
@@ -312,13 +334,16 @@ def application_accept(
 @transaction.atomic
 def application_withdraw(*, actor: Any, application: Application, reason: str = "") -> Application:
     """The client may withdraw at any stage before the decision; market staff do it on the client's word."""
-    from certbody.certification.services import evaluation_cancel_open
-
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
     application.stage_due = None
     reason = (reason or "").strip()
     APPLICATION_FLOW.apply(application, "withdraw", actor=actor, reason=reason, update_fields=["stage_due"])
-    # Nobody should go on testing or inspecting for a withdrawn application.
-    evaluation_cancel_open(actor=actor, case=application, reason=reason or _("The application was withdrawn."))
+    # Nobody should go on testing or inspecting for a withdrawn application: certification cancels its evaluation.
+    application_withdrawn.send(
+        sender=Application,
+        application=application,
+        actor=actor,
+        reason=reason or _("The application was withdrawn."),
+    )
     return application

@@ -9,11 +9,23 @@ Faces (views, API, forms, templates), tests, migrations, admin and Celery tasks 
 from __future__ import annotations
 
 import ast
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the certbody package
 DOMAIN_MODULES = {"models", "services", "selectors", "permissions", "engine", "rules", "dossier", "checklist"}
+# Known, to be removed, each with its reason. Nothing else may be added here without a reason as good.
+NOT_DOMAIN = {
+    # The console's dashboard (work queue over every domain): it leaves the kernel with the split of core.
+    "certbody/core/selectors.py",
+}
+KNOWN_PAIRS = {
+    # The people rule engine reads the case's involvements and decisions (independence) and the workload from
+    # certification's models, while certification asks the engine before every assignment. To untangle: the
+    # involvements become facts certification hands to the engine.
+    frozenset({"people", "certification"}),
+}
 
 
 def _is_domain(path: Path, app_dir: Path) -> bool:
@@ -52,10 +64,10 @@ def app_graph() -> dict[str, dict[str, list[str]]]:
     graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for app_dir in sorted(p for p in ROOT.iterdir() if (p / "apps.py").exists()):
         for path in sorted(app_dir.rglob("*.py")):
-            if not _is_domain(path, app_dir):
+            if not _is_domain(path, app_dir) or str(path.relative_to(ROOT.parent)) in NOT_DOMAIN:
                 continue
             for other, line in _imported_apps(path, app_dir.name):
-                if (ROOT / other / "apps.py").exists():
+                if (ROOT / other / "apps.py").exists() and frozenset({app_dir.name, other}) not in KNOWN_PAIRS:
                     graph[app_dir.name][other].append(f"{path.relative_to(ROOT.parent)}:{line}")
     return graph
 
@@ -89,7 +101,7 @@ def find_cycle(graph: dict[str, dict[str, list[str]]]) -> list[str] | None:
 
 def describe(graph: dict[str, dict[str, list[str]]], cycle: list[str]) -> str:
     lines = [" -> ".join(cycle)]
-    for a, b in zip(cycle, cycle[1:], strict=False):
+    for a, b in itertools.pairwise(cycle):
         lines.append(f"  {a} -> {b}: " + ", ".join(graph[a][b]))
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from certbody.core.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
 
-from .models import Application, CertificationUnit, Contract
+from .models import Application, CertificationUnit, Contract, Document, Submission
 
 
 class UnitInline(ReadOnlyTabularInline):
@@ -36,3 +36,15 @@ class ContractAdmin(ReadOnlyAdmin):
     list_display = ["number", "application", "fee", "currency", "signed_on"]
     list_select_related = ["application"]
     search_fields = ["=number", "=application__number"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["application", "item", "version", "original_name", "size", "sha256", "uploaded_at"]
+    list_select_related = ["application"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["application", "round", "submitted_by", "submitted_at"]
+    list_select_related = ["application", "submitted_by"]

@@ -17,6 +17,7 @@ from certbody.core.roles import Role
 from certbody.core.views import ActionForm, UserChoiceField, date_field, text_area, users_with_role
 from certbody.schemes.models import Scheme
 
+from . import checklist
 from .models import Application
 
 ORGANISATION_RESULTS = 10
@@ -207,9 +208,7 @@ class ReturnForm(ActionForm):
     )
 
     def setup(self) -> None:
-        from certbody.portal.checklist import for_application
-
-        self.fields["missing_items"].choices = [(i.code, i.label) for i in for_application(self.obj)]
+        self.fields["missing_items"].choices = [(i.code, i.label) for i in checklist.for_application(self.obj)]
 
 
 class AcceptForm(ActionForm):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from certbody.core.workflow import T, Workflow
+
+
+def _stored_path(instance, filename: str) -> str:
+    # The client's file name never reaches the file system: a random name in a folder per application. The folder
+    # keeps its name from when the portal held these files, so stored paths stay valid.
+    return f"portal/{instance.application_id}/{uuid.uuid4().hex}"
 
 
 class Application(models.Model):
@@ -197,3 +205,80 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- the application file (dossier): declarations, documents and their versions, submissions ---------------
+
+
+class Dossier(models.Model):
+    """What the application wizard knows beyond the application itself: the declarations that shape the checklist."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="dossier", verbose_name=_("application")
+    )
+    outsourcing = models.BooleanField(
+        _("development or production is outsourced"),
+        default=False,
+        help_text=_("An outsourcing agreement is then part of the file."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        db_table = "portal_dossier"  # moved from the portal with its data
+        verbose_name = _("application file")
+        verbose_name_plural = _("application files")
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+class Document(models.Model):
+    """One version of one checklist item's file. A new upload is a new version; old ones stay."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
+    )
+    item = models.CharField(_("checklist item"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=_stored_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        db_table = "portal_document"
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        ordering = ["item", "-version"]
+        constraints = [models.UniqueConstraint(fields=["application", "item", "version"], name="uniq_doc_version")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} v{self.version}"
+
+
+class Submission(models.Model):
+    """A submission of an application: what it held then, what changed since the last one, the client's answer."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="submissions", verbose_name=_("application")
+    )
+    round = models.PositiveIntegerField(_("submission"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted"))
+    answer = models.TextField(_("answer to the request for completion"), blank=True)
+    requested = models.JSONField(_("what was asked for"), default=dict, blank=True)
+    snapshot = models.JSONField(default=dict)
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        db_table = "portal_submission"
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["application", "round"]
+        constraints = [models.UniqueConstraint(fields=["application", "round"], name="uniq_submission_round")]
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.round}"

@@ -7,22 +7,31 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certbody.certificates.models import Certificate
 from certbody.clients.models import Manufacturer, Organisation, ProductionSite
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
 from certbody.core.errors import InvalidInput
+from certbody.core.models import AuditEvent
 from certbody.core.numbering import render_number
-from certbody.core.permissions import is_member_of, require, require_role
+from certbody.core.permissions import has_role, is_member_of, require, require_role
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
 from certbody.schemes.models import Scheme
 
-from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract
+from . import checklist
+from .dossier import check_complete, record_submission, require_editable
+from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract, Dossier
 
 APPLICATION_NUMBER_TEMPLATE = "APP{year}{seq:06d}"
+
+# Sent inside the withdrawing transaction, with `application`, `actor` and `reason`. Certification listens and
+# cancels the open evaluation: certification builds on applications, never the other way round.
+application_withdrawn = Signal()
 
 
 def _require_client_or_market(actor: Any, organisation_id: int) -> None:
@@ -32,11 +41,21 @@ def _require_client_or_market(actor: Any, organisation_id: int) -> None:
     )
 
 
-def require_editable(application: Application) -> None:
-    if application.status not in (Application.Status.DRAFT, Application.Status.RETURNED):
+def _ensure_certificate_open_for(certificate: Certificate, *, kind: str, organisation: Any) -> None:
+    """A change, extension or recertification needs a live certificate of the same client."""
+    if certificate.organisation_id != organisation.pk:
+        raise InvalidInput(_("The certificate belongs to another client."), details={"field": "certificate"})
+    if certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
         raise InvalidInput(
-            _("The application can only be changed while it is a draft or returned for completion."),
-            code="not_editable",
+            _("Certificate %(number)s is %(status)s; only a valid or suspended certificate can be changed or renewed.")
+            % {"number": certificate.number, "status": certificate.get_status_display()},
+            details={"field": "certificate"},
+        )
+    open_app = certificate.applications.filter(status__in=Application.OPEN).first()
+    if open_app is not None:
+        raise InvalidInput(
+            _("Application %(number)s for this certificate is still open.") % {"number": open_app.number},
+            details={"field": "certificate"},
         )
 
 
@@ -66,14 +85,12 @@ def application_create(
     if kind == Application.Kind.INITIAL:
         certificate = None
     else:
-        from certbody.certificates.selectors import ensure_certificate_open_for
-
         if certificate is None:
             raise InvalidInput(_("Choose the certificate this application changes."), details={"field": "certificate"})
         # Check the current row under a lock, not the caller's copy: an ended certificate, or a second
         # application racing this one for the same certificate, must be refused.
         certificate = lock(type(certificate), certificate.pk)
-        ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
+        _ensure_certificate_open_for(certificate, kind=kind, organisation=organisation)
         scheme = certificate.scheme
     rule = scheme.current_rule()
     if rule is None:
@@ -95,6 +112,35 @@ def application_create(
         obj=application,
         after={"number": application.number, "kind": kind, "scheme": scheme.code, "status": application.status},
     )
+    return application
+
+
+@transaction.atomic
+def application_start(*, actor: Any, scheme: Scheme, title: str, outsourcing: bool = False) -> Application:
+    """A client starts an application online (step 1 of the portal's wizard): a draft with its file, whose checklist
+    follows from the scheme and the declarations."""
+    require(has_role(actor, Role.CLIENT) and actor.organisation_id, _("Only a client's users apply in the portal."))
+    # A double click sends the form twice: the same draft, started by the same person a moment ago, is the answer.
+    lock(Organisation, actor.organisation_id)  # the second request waits for the first one's commit
+    recent = (
+        Application.objects.filter(
+            organisation_id=actor.organisation_id,
+            scheme=scheme,
+            title=(title or "").strip(),
+            status=Application.Status.DRAFT,
+            created_at__gte=timezone.now() - timedelta(seconds=30),
+            dossier__isnull=False,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if (
+        recent is not None
+        and AuditEvent.objects.filter(action="application.create", actor=actor, object_id=str(recent.pk)).exists()
+    ):
+        return recent
+    application = application_create(actor=actor, organisation=actor.organisation, scheme=scheme, title=title)
+    Dossier.objects.create(application=application, outsourcing=outsourcing)
     return application
 
 
@@ -161,8 +207,6 @@ def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
 @transaction.atomic
 def application_submit(*, actor: Any, application: Application, answer: str = "") -> Application:
     """Submit (or resubmit after a return, with the client's `answer`); each submission is recorded with its diff."""
-    from certbody.portal import services as portal_svc
-
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
     APPLICATION_FLOW.check(application, "submit")
@@ -175,8 +219,8 @@ def application_submit(*, actor: Any, application: Application, answer: str = ""
         raise InvalidInput(_("Add at least one certification unit before submitting."), code="no_units")
     if application.kind != Application.Kind.INITIAL and not application.change_description:
         raise InvalidInput(_("Describe the change before submitting."), code="no_change_description")
-    portal_svc.check_complete(application)
-    portal_svc.record_submission(application, actor=actor, answer=answer)
+    check_complete(application)
+    record_submission(application, actor=actor, answer=answer)
     application.submitted_at = timezone.now()
     application.stage_due = _due("application_review_days")
     return APPLICATION_FLOW.apply(application, "submit", actor=actor, update_fields=["submitted_at", "stage_due"])
@@ -187,8 +231,6 @@ def application_return(
     *, actor: Any, application: Application, reason: str, missing_items: list[str] | tuple[str, ...] = ()
 ) -> Application:
     """Return for completion: `reason` says what is missing; `missing_items` names checklist documents to redo."""
-    from certbody.portal import checklist
-
     application = lock(Application, application.pk)
     require_role(actor, Role.MARKET)
     if not (reason or "").strip():
@@ -292,13 +334,16 @@ def application_accept(
 @transaction.atomic
 def application_withdraw(*, actor: Any, application: Application, reason: str = "") -> Application:
     """The client may withdraw at any stage before the decision; market staff do it on the client's word."""
-    from certbody.certification.services import evaluation_cancel_open
-
     application = lock(Application, application.pk)
     _require_client_or_market(actor, application.organisation_id)
     application.stage_due = None
     reason = (reason or "").strip()
     APPLICATION_FLOW.apply(application, "withdraw", actor=actor, reason=reason, update_fields=["stage_due"])
-    # Nobody should go on testing or inspecting for a withdrawn application.
-    evaluation_cancel_open(actor=actor, case=application, reason=reason or _("The application was withdrawn."))
+    # Nobody should go on testing or inspecting for a withdrawn application: certification cancels its evaluation.
+    application_withdrawn.send(
+        sender=Application,
+        application=application,
+        actor=actor,
+        reason=reason or _("The application was withdrawn."),
+    )
     return application

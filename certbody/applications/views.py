@@ -30,7 +30,6 @@ from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role, is_member_of
 from certbody.core.roles import Role
 from certbody.core.views import Action, OptionalReasonForm, ReasonForm, render_list, run_actions
-from certbody.portal.permissions import can_see_files
 
 from . import services as app_svc
 from .forms import (
@@ -49,7 +48,7 @@ from .forms import (
     search_organisations,
 )
 from .models import APPLICATION_FLOW, Application, Contract
-from .permissions import applications_for, can_edit_application
+from .permissions import applications_for, can_edit_application, can_see_files
 
 S = Application.Status
 PER_PAGE = 25

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from certbody.clients.models import Organisation
-from certbody.core.errors import InvalidInput
 from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 
@@ -40,26 +38,6 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
 
 def can_view_certificate(user: Any, certificate: Certificate) -> bool:
     return certificates_for(user).filter(pk=certificate.pk).exists()
-
-
-def ensure_certificate_open_for(certificate: Certificate, *, kind: str, organisation: Any) -> None:
-    """A change, extension or recertification needs a live certificate of the same client."""
-    from certbody.applications.models import Application
-
-    if certificate.organisation_id != organisation.pk:
-        raise InvalidInput(_("The certificate belongs to another client."), details={"field": "certificate"})
-    if certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
-        raise InvalidInput(
-            _("Certificate %(number)s is %(status)s; only a valid or suspended certificate can be changed or renewed.")
-            % {"number": certificate.number, "status": certificate.get_status_display()},
-            details={"field": "certificate"},
-        )
-    open_app = certificate.applications.filter(status__in=Application.OPEN).first()
-    if open_app is not None:
-        raise InvalidInput(
-            _("Application %(number)s for this certificate is still open.") % {"number": open_app.number},
-            details={"field": "certificate"},
-        )
 
 
 # A holder search naming more organisations than this is too vague to be useful; the first ones are used.

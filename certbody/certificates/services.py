@@ -8,11 +8,10 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from certbody.applications.models import Application
-from certbody.certification.models import Decision
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
@@ -36,13 +35,18 @@ from .models import (
 # Who decides on suspension, restoration, withdrawal (7.11): decision makers and quality & risk.
 STATUS_DECIDERS = (Role.DECIDER, Role.QUALITY)
 
+# Sent inside the transaction that ends a certificate (withdrawn, cancelled, expired), with `certificate`, `actor`
+# and `reason`. Certification listens and cancels the certificate's open surveillances in that transaction: the
+# surveillance workflow belongs to certification, which builds on certificates, never the other way round.
+certificate_ended = Signal()
+
 
 def expiry_for(issued_on: date, validity_years: int) -> date:
     """Valid for N years: the day before the anniversary."""
     return issued_on + relativedelta(years=validity_years) - timedelta(days=1)
 
 
-def _version_content(application: Application, units: list[dict]) -> dict[str, Any]:
+def _version_content(application: Any, units: list[dict]) -> dict[str, Any]:
     org = application.organisation
     scheme = application.scheme
     rule = application.rule_version
@@ -85,14 +89,13 @@ def _next_certificate_number(scheme, issued_on: date) -> str:
             return number
 
 
-def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on: date) -> Certificate:
-    """Issue on a positive decision; runs inside the decision's transaction.
+def certificate_issue_for_decision(*, actor: Any, decision: Any, issued_on: date) -> Certificate:
+    """Issue on a positive decision; runs inside the decision's transaction (certification's decision_make, which
+    also plans the surveillance that follows).
 
     Initial certification makes a certificate; a change, extension or recertification
     makes a new version of the existing one.
     """
-    from certbody.certification.services import surveillance_cancel_open, surveillance_plan_next
-
     application = decision.application
     decided_on = timezone.localdate(decision.decided_at)
     if issued_on < decided_on:
@@ -103,7 +106,7 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
         )
     scheme = application.scheme
     new_units = [u.as_record() for u in application.units.select_related("manufacturer", "production_site")]
-    if application.kind == Application.Kind.INITIAL:
+    if application.kind == CertificateVersion.Reason.INITIAL:
         expires_on = expiry_for(issued_on, scheme.validity_years)
         certificate = Certificate.objects.create(
             number=_next_certificate_number(scheme, issued_on),
@@ -137,7 +140,6 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
             transition="issue",
             after={"number": certificate.number, "issued_on": issued_on, "expires_on": expires_on},
         )
-        surveillance_plan_next(actor=actor, certificate=certificate, after=issued_on)
         reissue_after_commit(certificate.pk)
         return certificate
 
@@ -148,12 +150,12 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
             % {"number": certificate.number, "status": certificate.get_status_display()}
         )
     current = certificate.versions.order_by("-version_no").first()
-    if application.kind == Application.Kind.EXTENSION:
+    if application.kind == CertificateVersion.Reason.EXTENSION:
         units = list(current.units) + new_units
     else:
         units = new_units
     expires_on = certificate.expires_on
-    if application.kind == Application.Kind.RECERTIFICATION:
+    if application.kind == CertificateVersion.Reason.RECERTIFICATION:
         if issued_on > certificate.expires_on:
             raise InvalidInput(_("Recertification must be granted before the certificate expires."))
         expires_on = expiry_for(certificate.expires_on + timedelta(days=1), scheme.validity_years)
@@ -169,7 +171,6 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
         **_version_content(application, units),
     )
     before = {"version_no": certificate.version_no, "expires_on": certificate.expires_on}
-    old_expiry = certificate.expires_on
     certificate.version_no = version.version_no
     certificate.issued_on = issued_on
     certificate.expires_on = expires_on
@@ -189,11 +190,6 @@ def certificate_issue_for_decision(*, actor: Any, decision: Decision, issued_on:
         after={"version_no": version.version_no, "expires_on": expires_on, "reason": application.kind},
         reason=decision.reason,
     )
-    if application.kind == Application.Kind.RECERTIFICATION:
-        surveillance_cancel_open(
-            actor=actor, certificate=certificate, reason=_("Replaced by the recertification cycle")
-        )
-        surveillance_plan_next(actor=actor, certificate=certificate, after=old_expiry)
     reissue_after_commit(certificate.pk)
     return certificate
 
@@ -334,8 +330,6 @@ def certificate_restore(*, actor: Any, certificate: Certificate, reason: str) ->
 def _end(
     certificate: Certificate, transition: str, *, actor: Any, reason_code: str, reason: str, on: date | None = None
 ) -> Certificate:
-    from certbody.certification.services import surveillance_cancel_open
-
     certificate.status_reason_code = reason_code
     certificate.status_changed_at = timezone.now()
     # The daily job ends certificates on the day it runs for (run_daily(today=...)), not the day it is called.
@@ -349,7 +343,7 @@ def _end(
         update_fields=["status_reason_code", "status_changed_at", "ended_on"],
     )
     reissue_after_commit(certificate.pk)
-    surveillance_cancel_open(actor=actor, certificate=certificate, reason=reason)
+    certificate_ended.send(sender=Certificate, certificate=certificate, actor=actor, reason=reason)
     for case in certificate.nonconformity_cases.select_for_update().filter(status=NonconformityCase.Status.OPEN):
         case.resolution = reason
         NONCONFORMITY_FLOW.apply(

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # Upload folder -> the (model, field) whose files live there, and nothing else's.
 UPLOAD_FOLDERS: dict[str, list[tuple[str, str]]] = {
-    "portal/": [("portal.Document", "file"), ("portal.Attachment", "file")],
+    "portal/": [("applications.Document", "file"), ("portal.Attachment", "file")],
     "public-documents/": [("publicsite.DocumentVersion", "file")],
     "test-reports/": [("certification.TestOrder", "report_file")],
 }

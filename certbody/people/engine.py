@@ -1,9 +1,9 @@
 """The assignment rule engine: every assignment in the lifecycle asks it first.
 
 `check()` returns every rule an assignment breaks (an empty list: assignable), `check_many()` the same for many
-people at once; `ensure_assignable()` raises
-`AssignmentRefused` naming all of them at once, unless a second person approved an override of exactly those
-rules for this assignment (then the override is used up and audited).
+people at once; `refused_error()` makes the `AssignmentRefused` naming all of them. The engine only reads:
+`people.services.ensure_assignable()` raises the refusal unless a second person approved an override of exactly
+those rules for this assignment, and then marks the override used (audited).
 
 Rules (codes are stable; the API returns them in `details.rules`):
 - personnel          the person has an active personnel record;
@@ -29,13 +29,11 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from certbody.core.config import get_setting
 from certbody.core.errors import NotIndependent
 
 from .models import (
-    AssignmentOverride,
     AssignmentRole,
     Authorisation,
     Conflict,
@@ -44,6 +42,7 @@ from .models import (
     Person,
     Registration,
 )
+from .rules import CAN_BE_OVERRIDDEN, RULE_LABELS, rule_labels  # noqa: F401  (the engine's vocabulary)
 
 R = AssignmentRole
 
@@ -68,23 +67,6 @@ REGISTRATION_NEEDED: dict[str, tuple[bool, set[str]]] = {
 # Roles judged on the evaluation by others: they must not have taken part in it.
 JUDGING = {R.REVIEWER, R.DECISION_MAKER, R.APPEAL_HANDLER}
 EVALUATING = {R.ENGINEER, R.INSPECTOR, R.TEAM_LEADER}
-
-
-RULE_LABELS = {
-    "personnel": gettext_lazy("personnel record"),
-    "authorised_role": gettext_lazy("authorisation for the role"),
-    "authorised_scope": gettext_lazy("authorisation scope"),
-    "registration": gettext_lazy("CCAA registration"),
-    "declaration": gettext_lazy("yearly declaration"),
-    "conflict": gettext_lazy("conflict of interest"),
-    "independence": gettext_lazy("independence from the evaluation"),
-    "lab_scope": gettext_lazy("laboratory scope"),
-    "lab_conflict": gettext_lazy("laboratory conflict of interest"),
-}
-
-
-def rule_labels(codes) -> list[str]:
-    return [str(RULE_LABELS.get(code, code)) for code in codes]
 
 
 @dataclass(frozen=True)
@@ -123,11 +105,6 @@ def case_context(case) -> tuple[Any, Any, Any, Any]:
 def scheme_family(scheme) -> str:
     """The registration family a scheme's inspections need: the catalogue's schemes are product certification."""
     return Registration.Family.PRODUCT
-
-
-# The most a setting may open to a two-person override: scope. Personnel record, role authorisation, registration,
-# declaration, conflicts and independence are never overridable, whatever the setting says.
-CAN_BE_OVERRIDDEN = frozenset({"authorised_scope", "lab_scope"})
 
 
 def overridable_rules() -> set[str]:
@@ -403,54 +380,18 @@ def refused_error(subject: Any, role: str, refusals: list[Refusal]) -> Assignmen
     )
 
 
-def _approved_override(subject, role: str, case, refusals: list[Refusal]) -> AssignmentOverride | None:
-    application, surveillance, _scheme, _organisation = case_context(case)
-    if not all(r.overridable for r in refusals):
-        return None
-    qs = AssignmentOverride.objects.select_for_update().filter(
-        role=role, status=AssignmentOverride.Status.APPROVED, application=application, surveillance=surveillance
+def refused_all(failures: list[tuple[Any, str, list[Refusal]]]) -> AssignmentRefused:
+    """One refusal for a whole team: every person and every rule that failed."""
+    if len(failures) == 1:
+        return refused_error(*failures[0])
+    errors = [refused_error(*f) for f in failures]
+    rules = [r for e in errors for r in e.details["rules"]]
+    codes = {e.code for e in errors}
+    return AssignmentRefused(
+        " ".join(e.message for e in errors),
+        code="not_independent" if "not_independent" in codes else "assignment_refused",
+        details={"rules": rules, "parts": sorted({p for e in errors for p in e.details["parts"]})},
     )
-    qs = qs.filter(lab=subject) if role == R.LAB else qs.filter(user=subject)
-    wanted = {r.rule for r in refusals}
-    for override in qs.order_by("decided_at"):
-        if wanted <= set(override.rules):
-            return override
-    return None
-
-
-def ensure_assignable(subject: Any, role: str, *, case: Any = None, actor: Any = None, **kwargs: Any) -> None:
-    """Raise AssignmentRefused naming every failed rule, unless an approved override covers exactly those."""
-    ensure_all([(subject, role)], case=case, actor=actor, **kwargs)
-
-
-def ensure_all(assignments: list[tuple[Any, str]], *, case: Any = None, actor: Any = None, **kwargs: Any) -> None:
-    """Check a whole team at once: one refusal lists every person and every rule."""
-    from .services import override_use
-
-    failures: list[tuple[Any, str, list[Refusal]]] = []
-    to_use: list[tuple[AssignmentOverride, list[Refusal]]] = []
-    for subject, role in assignments:
-        refusals = check(subject, role, case=case, **kwargs)
-        if not refusals:
-            continue
-        override = _approved_override(subject, role, case, refusals)
-        if override is not None:
-            to_use.append((override, refusals))
-        else:
-            failures.append((subject, role, refusals))
-    if failures:
-        if len(failures) == 1:
-            raise refused_error(*failures[0])
-        errors = [refused_error(*f) for f in failures]
-        rules = [r for e in errors for r in e.details["rules"]]
-        codes = {e.code for e in errors}
-        raise AssignmentRefused(
-            " ".join(e.message for e in errors),
-            code="not_independent" if "not_independent" in codes else "assignment_refused",
-            details={"rules": rules, "parts": sorted({p for e in errors for p in e.details["parts"]})},
-        )
-    for override, refusals in to_use:
-        override_use(override=override, actor=actor, refusals=refusals)
 
 
 __all__ = [
@@ -458,6 +399,6 @@ __all__ = [
     "Refusal",
     "check",
     "check_many",
-    "ensure_all",
-    "ensure_assignable",
+    "refused_all",
+    "refused_error",
 ]

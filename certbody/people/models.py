@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .rules import rule_labels
+
 
 class Department(models.Model):
     """A department of the centre (the seed's eight are default data)."""
@@ -402,8 +404,6 @@ class AssignmentOverride(models.Model):
         return f"{self.user or self.lab} · {self.get_role_display()} · {self.application or self.surveillance}"
 
     def rule_labels(self) -> list[str]:
-        from .engine import rule_labels
-
         return rule_labels(self.rules)
 
 

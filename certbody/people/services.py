@@ -17,6 +17,8 @@ from certbody.core.permissions import has_role, require
 from certbody.core.roles import Role
 from certbody.core.workflow import T, Workflow, lock
 
+from . import engine
+from .engine import AUTHORISED_BY, Refusal, case_context
 from .models import (
     AssignmentOverride,
     AssignmentRole,
@@ -276,8 +278,6 @@ def authorisation_grant(
     categories: Iterable[Any] = (),
     schemes: Iterable[Any] = (),
 ) -> Authorisation:
-    from .engine import AUTHORISED_BY
-
     _require_manager(actor)
     if role not in AUTHORISED_BY:  # the roles of 岗位授权; engineers and labs need none
         raise InvalidInput(_("Choose the role."), details={"field": "role"})
@@ -592,8 +592,6 @@ def committee_meeting_record(
 
 
 def _case_fields(case: Any) -> dict[str, Any]:
-    from .engine import case_context
-
     application, surveillance, _scheme, _organisation = case_context(case)
     return {"application": application, "surveillance": surveillance}
 
@@ -601,8 +599,6 @@ def _case_fields(case: Any) -> dict[str, Any]:
 @transaction.atomic
 def override_request(*, actor: Any, subject: Any, role: str, case: Any, reason: str) -> AssignmentOverride:
     """Ask that a refused assignment be let through. Only rules the policy lets be overridden may be."""
-    from . import engine
-
     require(
         has_role(actor, *OVERRIDE_REQUESTERS),
         _("Only engineers, market, quality or management staff may ask for an override."),
@@ -686,3 +682,46 @@ def override_use(*, override: AssignmentOverride, actor: Any, refusals: list[Any
         reason=override.reason,
         subject=override.application or override.surveillance,
     )
+
+
+# --- assigning: the engine checks, an approved override lets a refused assignment through once -------------
+
+
+def _approved_override(subject, role: str, case, refusals: list[Refusal]) -> AssignmentOverride | None:
+    application, surveillance, _scheme, _organisation = case_context(case)
+    if not all(r.overridable for r in refusals):
+        return None
+    qs = AssignmentOverride.objects.select_for_update().filter(
+        role=role, status=AssignmentOverride.Status.APPROVED, application=application, surveillance=surveillance
+    )
+    qs = qs.filter(lab=subject) if role == AssignmentRole.LAB else qs.filter(user=subject)
+    wanted = {r.rule for r in refusals}
+    for override in qs.order_by("decided_at"):
+        if wanted <= set(override.rules):
+            return override
+    return None
+
+
+def ensure_assignable(subject: Any, role: str, *, case: Any = None, actor: Any = None, **kwargs: Any) -> None:
+    """Raise AssignmentRefused naming every failed rule, unless an approved override covers exactly those."""
+    ensure_all([(subject, role)], case=case, actor=actor, **kwargs)
+
+
+def ensure_all(assignments: list[tuple[Any, str]], *, case: Any = None, actor: Any = None, **kwargs: Any) -> None:
+    """Check a whole team at once: one refusal lists every person and every rule. Runs in the assigning
+    transaction; the overrides it relies on are marked used there."""
+    failures: list[tuple[Any, str, list[Refusal]]] = []
+    to_use: list[tuple[AssignmentOverride, list[Refusal]]] = []
+    for subject, role in assignments:
+        refusals = engine.check(subject, role, case=case, **kwargs)
+        if not refusals:
+            continue
+        override = _approved_override(subject, role, case, refusals)
+        if override is not None:
+            to_use.append((override, refusals))
+        else:
+            failures.append((subject, role, refusals))
+    if failures:
+        raise engine.refused_all(failures)
+    for override, refusals in to_use:
+        override_use(override=override, actor=actor, refusals=refusals)

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from certbody.core.admin import ReadOnlyAdmin
 
-from .models import Document, Invitation, OutboxMail, Submission
+from .models import Invitation, OutboxMail
 
 
 @admin.register(OutboxMail)
@@ -21,15 +21,3 @@ class OutboxMailAdmin(ReadOnlyAdmin):
 class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "organisation", "invited_by", "created_at", "expires_at", "accepted_at"]
     exclude = ["token_hash"]
-
-
-@admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin):
-    list_display = ["application", "item", "version", "original_name", "size", "sha256", "uploaded_at"]
-    list_select_related = ["application"]
-
-
-@admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdmin):
-    list_display = ["application", "round", "submitted_by", "submitted_at"]
-    list_select_related = ["application", "submitted_by"]

@@ -11,14 +11,16 @@ from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
 from certbody.api.common import LONG_TEXT, Page, PageIn, Text, paginate
 from certbody.api.errors import ERRORS
+from certbody.applications import checklist as cl
+from certbody.applications import dossier as dossier_svc
+from certbody.applications.models import Document
+from certbody.applications.permissions import can_see_files, case_files_for
 from certbody.core.errors import NotFound
 from certbody.core.web import open_stored
 
-from . import checklist as cl
 from . import services
-from .models import Document, Message, Notification
+from .models import Message, Notification
 from .notify import render
-from .permissions import can_see_files, case_files_for
 
 router = Router(tags=["portal"])
 APPLICATION = gettext_lazy("Application")
@@ -138,7 +140,7 @@ def documents_list(request, application_id: int):
 )
 def document_upload(request, application_id: int, data: Form[UploadIn], file: File[UploadedFile]):
     application = _case(request.auth, application_id)
-    document = services.document_upload(actor=request.auth, application=application, item=data.item, upload=file)
+    document = dossier_svc.document_upload(actor=request.auth, application=application, item=data.item, upload=file)
     return Status(201, document)
 
 

@@ -1,4 +1,5 @@
-"""Who may see what in the portal. Pages, downloads and services all go through these."""
+"""Who the portal serves: a client's users and their applications. Who may see an application's files is a rule of
+the applications (certbody.applications.permissions.can_see_files)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from certbody.applications.models import Application
-from certbody.core.permissions import has_role, is_member_of
+from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 
 
@@ -20,26 +21,3 @@ def own_applications(user: Any) -> QuerySet[Application]:
     if not is_client(user):
         return Application.objects.none()
     return Application.objects.filter(organisation_id=user.organisation_id)
-
-
-def is_assigned_staff(user: Any, application: Application) -> bool:
-    """Staff working on the case: market (intake, contract), its engineer and reviewer, people on its evaluation."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if has_role(user, Role.MARKET):
-        return True
-    if user.pk in (application.engineer_id, application.reviewer_id) and user.is_cb_staff:
-        return True
-    return user.is_cb_staff and application.involvements.filter(user=user).exists()
-
-
-def can_see_files(user: Any, application: Application) -> bool:
-    """Application files and the message thread: the organisation's users and the assigned staff, nobody else."""
-    return is_member_of(user, application.organisation_id) or is_assigned_staff(user, application)
-
-
-def case_files_for(user: Any, pk: Any) -> Application | None:
-    application = Application.objects.select_related("organisation", "scheme__category").filter(pk=pk).first()
-    if application is None or not can_see_files(user, application):
-        return None
-    return application

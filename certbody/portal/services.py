@@ -1,12 +1,11 @@
-"""Portal writes: registration, invitations, approval, the application file, messages, contract acceptance."""
+"""Portal writes: registration, invitations, approval, messages, contract acceptance, the wizard's unit step.
+The application file itself is certbody.applications.dossier."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import unicodedata
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -15,9 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,35 +23,29 @@ from django.utils.translation import gettext as _
 from certbody.accounts.models import User
 from certbody.accounts.services import user_create, username_taken
 from certbody.applications import services as app_svc
+from certbody.applications.dossier import removed_on_error, require_member, stored_content
 from certbody.applications.models import Application, Contract
+from certbody.applications.permissions import can_see_files
 from certbody.clients.models import Organisation
 from certbody.clients.services import organisation_create
 from certbody.clients.validators import is_valid_uscc
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
-from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role, is_member_of, require, require_role
 from certbody.core.roles import Role
-from certbody.core.uploads import CheckedFile, check_upload
+from certbody.core.uploads import check_upload
 from certbody.core.workflow import lock
-from certbody.schemes.models import Scheme
 
-from . import checklist as cl
 from .models import (
     Attachment,
-    Document,
-    Dossier,
     EmailConfirmation,
     Invitation,
     Message,
     Notification,
     OrganisationRejection,
-    Submission,
 )
 from .notify import notify, organisation_users, queue_mail, role_users, settings_url
-from .permissions import can_see_files
 
-log = logging.getLogger(__name__)
 CONFIRM_SALT = "certbody.portal.confirm"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
 INVITATION_DAYS = 14
@@ -428,202 +419,6 @@ def invitation_accept(*, token: str, username: str, display_name: str, password:
     return user
 
 
-# --- the application file (wizard) ---------------------------------------------------------------
-
-
-def _require_member(actor: Any, application: Application) -> None:
-    require(is_member_of(actor, application.organisation_id), _("Only the client's own users may do this."))
-
-
-@transaction.atomic
-def wizard_start(*, actor: Any, scheme: Scheme, title: str, outsourcing: bool = False) -> Application:
-    """Step 1 of the wizard: a draft application with its file (the checklist follows from scheme and declarations)."""
-    require(has_role(actor, Role.CLIENT) and actor.organisation_id, _("Only a client's users apply in the portal."))
-    # A double click sends the form twice: the same draft, started by the same person a moment ago, is the answer.
-    lock(Organisation, actor.organisation_id)  # the second request waits for the first one's commit
-    recent = (
-        Application.objects.filter(
-            organisation_id=actor.organisation_id,
-            scheme=scheme,
-            title=(title or "").strip(),
-            status=Application.Status.DRAFT,
-            created_at__gte=timezone.now() - timedelta(seconds=30),
-            dossier__isnull=False,
-        )
-        .order_by("-id")
-        .first()
-    )
-    if (
-        recent is not None
-        and AuditEvent.objects.filter(action="application.create", actor=actor, object_id=str(recent.pk)).exists()
-    ):
-        return recent
-    application = app_svc.application_create(actor=actor, organisation=actor.organisation, scheme=scheme, title=title)
-    Dossier.objects.create(application=application, outsourcing=outsourcing)
-    return application
-
-
-@transaction.atomic
-def dossier_update(*, actor: Any, application: Application, outsourcing: bool) -> Dossier:
-    application = lock(Application, application.pk)
-    _require_member(actor, application)
-    app_svc.require_editable(application)
-    dossier, _created = Dossier.objects.get_or_create(application=application)
-    if dossier.outsourcing != outsourcing:
-        audit_record(
-            actor=actor,
-            action="dossier.update",
-            obj=dossier,
-            before={"outsourcing": dossier.outsourcing},
-            after={"outsourcing": outsourcing},
-            subject=application,
-        )
-        dossier.outsourcing = outsourcing
-        dossier.save(update_fields=["outsourcing", "updated_at"])
-    return dossier
-
-
-def _store(checked: CheckedFile) -> ContentFile:
-    return ContentFile(checked.content, name="upload")
-
-
-@contextmanager
-def _removed_on_error(fields: list[Any]):
-    """Files already written to storage are deleted again when the database work that records them fails:
-    the storage is no part of the transaction, so a rollback would leave them orphaned."""
-    try:
-        yield
-    except BaseException:
-        for field in fields:
-            if field.name:
-                try:
-                    field.storage.delete(field.name)
-                except OSError:
-                    log.warning("could not remove %s after a failed upload", field.name, exc_info=True)
-        raise
-
-
-@transaction.atomic
-def document_upload(*, actor: Any, application: Application, item: str, upload: Any) -> Document:
-    """A new version of a checklist item's file; the bytes are checked first, the old versions stay."""
-    application = lock(Application, application.pk)
-    _require_member(actor, application)
-    app_svc.require_editable(application)
-    codes = {i.code for i in cl.for_application(application)}
-    if item not in codes:
-        raise InvalidInput(_("This document is not on the application's checklist."), code="unknown_item")
-    checked = check_upload(upload)
-    latest = Document.objects.filter(application=application, item=item).aggregate(v=Max("version"))["v"] or 0
-    document = Document(
-        application=application,
-        item=item,
-        version=latest + 1,
-        original_name=checked.name,
-        content_type=checked.kind,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor,
-    )
-    document.file.save("upload", _store(checked), save=False)
-    with _removed_on_error([document.file]):
-        document.save()
-        audit_record(
-            actor=actor,
-            action="document.upload",
-            obj=document,
-            after={"item": item, "version": document.version, "name": checked.name, "sha256": checked.sha256},
-            subject=application,
-        )
-    return document
-
-
-def latest_documents(application: Application) -> dict[str, Document]:
-    latest: dict[str, Document] = {}
-    for document in Document.objects.filter(application=application).order_by("item", "-version"):
-        latest.setdefault(document.item, document)
-    return latest
-
-
-def missing_items(application: Application) -> list[cl.Item]:
-    have = set(Document.objects.filter(application=application).values_list("item", flat=True))
-    return [i for i in cl.for_application(application) if i.required and i.code not in have]
-
-
-# --- submissions: called by applications.services.application_submit ------------------------------
-
-
-def check_complete(application: Application) -> None:
-    """Refuse the submission while a required checklist item has no file (applications begun in the portal)."""
-    if not Dossier.objects.filter(application=application).exists():
-        return
-    missing = missing_items(application)
-    if missing:
-        names = "、".join(str(i.label) for i in missing)
-        raise InvalidInput(
-            _("Upload the required documents before submitting: %(items)s.") % {"items": names},
-            code="documents_missing",
-            details={"missing": [i.code for i in missing]},
-        )
-
-
-def snapshot(application: Application) -> dict[str, Any]:
-    dossier = Dossier.objects.filter(application=application).first()
-    return {
-        "title": application.title,
-        "change_description": application.change_description,
-        "outsourcing": bool(dossier and dossier.outsourcing),
-        "units": [u.as_record() for u in application.units.select_related("manufacturer", "production_site")],
-        "documents": {
-            code: {"version": d.version, "name": d.original_name, "sha256": d.sha256}
-            for code, d in latest_documents(application).items()
-        },
-    }
-
-
-def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
-    """What changed between two submissions, one line per field, unit or document."""
-    changes: list[dict[str, Any]] = []
-    for key in ("title", "change_description", "outsourcing"):
-        if before.get(key) != after.get(key):
-            changes.append({"what": key, "before": before.get(key), "after": after.get(key)})
-    old_units, new_units = before.get("units", []), after.get("units", [])
-    for i in range(max(len(old_units), len(new_units))):
-        old = old_units[i] if i < len(old_units) else None
-        new = new_units[i] if i < len(new_units) else None
-        if old == new:
-            continue
-        if old and new:
-            fields = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-            for f in fields:
-                changes.append({"what": f"unit {i + 1}: {f}", "before": old.get(f), "after": new.get(f)})
-        else:
-            changes.append({"what": f"unit {i + 1}", "before": old, "after": new})
-    old_docs, new_docs = before.get("documents", {}), after.get("documents", {})
-    for code in sorted(set(old_docs) | set(new_docs)):
-        old, new = old_docs.get(code), new_docs.get(code)
-        if old != new:
-            changes.append({"what": f"document: {code}", "before": old, "after": new})
-    return changes
-
-
-def record_submission(application: Application, *, actor: Any, answer: str = "") -> Submission:
-    previous = Submission.objects.filter(application=application).order_by("-round").first()
-    current = snapshot(application)
-    requested = {}
-    if previous is not None and (application.return_reason or application.return_items):
-        requested = {"reason": application.return_reason, "items": list(application.return_items)}
-    return Submission.objects.create(
-        application=application,
-        round=(previous.round + 1) if previous else 1,
-        submitted_by=actor,
-        submitted_at=timezone.now(),
-        answer=(answer or "").strip(),
-        requested=requested,
-        snapshot=current,
-        changes=diff(previous.snapshot, current) if previous else [],
-    )
-
-
 # --- messages ----------------------------------------------------------------------------------
 
 
@@ -660,12 +455,12 @@ def message_post(*, actor: Any, application: Application, body: str, files: list
     from_client = is_member_of(actor, application.organisation_id)
     message = Message.objects.create(application=application, author=actor, from_client=from_client, body=body)
     stored: list[Any] = []
-    with _removed_on_error(stored):
+    with removed_on_error(stored):
         for c in checked:
             attachment = Attachment(
                 message=message, original_name=c.name, content_type=c.kind, size=c.size, sha256=c.sha256
             )
-            attachment.file.save("upload", _store(c), save=False)
+            attachment.file.save("upload", stored_content(c), save=False)
             stored.append(attachment.file)
             attachment.save()
         audit_record(
@@ -704,7 +499,7 @@ def notifications_mark_read(*, actor: Any) -> int:
 def contract_accept_online(*, actor: Any, application: Application, ip: str, terms_version: str) -> Contract:
     """The client accepts the quote and contract: who, when, from where and which version of the terms."""
     application = lock(Application, application.pk)
-    _require_member(actor, application)
+    require_member(actor, application)
     contract = Contract.objects.select_for_update().filter(application=application).first()
     if contract is None:
         raise InvalidInput(_("There is no contract to accept yet."), code="no_contract")
@@ -757,7 +552,7 @@ def wizard_unit_add(
     from certbody.clients.models import Manufacturer, ProductionSite
     from certbody.clients.services import manufacturer_create, production_site_create
 
-    _require_member(actor, application)
+    require_member(actor, application)
     app_svc.require_editable(application)
     organisation = application.organisation
     manufacturer = Manufacturer.objects.filter(organisation=organisation, name=manufacturer_name.strip()).first()

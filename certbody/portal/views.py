@@ -17,8 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certbody.applications import checklist as cl
+from certbody.applications import dossier as dossier_svc
 from certbody.applications import services as app_svc
-from certbody.applications.models import Application, Contract
+from certbody.applications.models import Application, Contract, Document, Submission
+from certbody.applications.permissions import can_see_files, case_files_for
+from certbody.applications.selectors import missing_items
 from certbody.certificates.models import Certificate
 from certbody.clients.models import Organisation
 from certbody.core.errors import DomainError
@@ -28,7 +32,6 @@ from certbody.core.roles import Role
 from certbody.core.views import keyset_page
 from certbody.core.web import open_stored, parse_id
 
-from . import checklist as cl
 from . import services as svc
 from .forms import (
     ContractAcceptForm,
@@ -43,16 +46,14 @@ from .forms import (
 )
 from .models import (
     Attachment,
-    Document,
     EmailConfirmation,
     Invitation,
     Message,
     Notification,
     OrganisationRejection,
-    Submission,
 )
 from .notify import render as render_notification
-from .permissions import can_see_files, case_files_for, is_client, own_applications
+from .permissions import is_client, own_applications
 from .throttle import signup_retry_after
 
 S = Application.Status
@@ -254,7 +255,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            application = svc.wizard_start(
+            application = app_svc.application_start(
                 actor=request.user, scheme=d["scheme"], title=d["title"], outsourcing=d["outsourcing"]
             )
         except DomainError as exc:
@@ -348,7 +349,7 @@ def documents(request: HttpRequest, pk: int) -> HttpResponse:
         outsourcing_form = OutsourcingForm(request.POST)
         if outsourcing_form.is_valid():
             try:
-                svc.dossier_update(
+                dossier_svc.dossier_update(
                     actor=request.user, application=app, outsourcing=outsourcing_form.cleaned_data["outsourcing"]
                 )
             except DomainError as exc:
@@ -366,7 +367,7 @@ def documents(request: HttpRequest, pk: int) -> HttpResponse:
         for code in codes if not errors else ():
             for upload in request.FILES.getlist(f"file_{code}"):
                 try:
-                    svc.document_upload(actor=request.user, application=app, item=code, upload=upload)
+                    dossier_svc.document_upload(actor=request.user, application=app, item=code, upload=upload)
                 except DomainError as exc:
                     errors.append(exc.message)
                 else:
@@ -409,7 +410,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         **_steps(app, 4),
         "form": form,
         "returned": returned,
-        "missing": svc.missing_items(app) if hasattr(app, "dossier") else [],
+        "missing": missing_items(app) if hasattr(app, "dossier") else [],
         "units": app.units.select_related("manufacturer", "production_site"),
         "editable": app.status in EDITABLE,
         "approved": app.organisation.is_approved,

@@ -13,6 +13,7 @@ from certbody.core.errors import InvalidInput, NotIndependent
 from certbody.core.permissions import require
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
+from certbody.people.services import ensure_all, ensure_assignable
 
 from ..models import (
     Involvement,
@@ -56,14 +57,10 @@ def _require_case_engineer(actor: Any, case) -> None:
 def assign(subject: Any, role: str, *, case, actor: Any) -> None:
     """Every assignment asks the people rule engine (authorisation, registration, declaration, conflicts,
     independence); a refusal names each failed rule."""
-    from certbody.people.engine import ensure_assignable
-
     ensure_assignable(subject, role, case=case, actor=actor)
 
 
 def assign_team(assignments: list[tuple[Any, str]], *, case, actor: Any) -> None:
-    from certbody.people.engine import ensure_all
-
     ensure_all(assignments, case=case, actor=actor)
 
 

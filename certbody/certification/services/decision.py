@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certbody.applications.models import APPLICATION_FLOW, Application
+from certbody.certificates.models import Certificate
+from certbody.certificates.services import certificate_issue_for_decision
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
 from certbody.core.errors import InvalidInput
@@ -24,6 +26,7 @@ from ..models import (
 from ..permissions import can_manage_case
 from ._common import assign
 from .evaluation import grant_blockers
+from .surveillance import surveillance_cancel_open, surveillance_plan_next
 
 
 @transaction.atomic
@@ -117,9 +120,8 @@ def evaluation_reopen(*, actor: Any, application: Application, reason: str) -> A
 def decision_make(
     *, actor: Any, application: Application, outcome: str, reason: str = "", issued_on: date | None = None
 ) -> Decision:
-    """Grant or refuse. A grant issues the certificate (or its new version) in the same transaction."""
-    from certbody.certificates.services import certificate_issue_for_decision
-
+    """Grant or refuse. A grant issues the certificate (or its new version) and plans its surveillance in the same
+    transaction."""
     application = lock(Application, application.pk)
     require_role(actor, Role.DECIDER)
     APPLICATION_FLOW.check(application, "grant" if outcome == Decision.Outcome.GRANT else "refuse")
@@ -155,7 +157,24 @@ def decision_make(
         update_fields=["stage_due"],
     )
     if outcome == Decision.Outcome.GRANT:
-        certificate_issue_for_decision(
+        _issue_and_plan_surveillance(
             actor=actor, decision=decision, issued_on=issued_on or timezone.localdate(decided_at)
         )
     return decision
+
+
+def _issue_and_plan_surveillance(*, actor: Any, decision: Decision, issued_on: date) -> None:
+    """The certificate (or its new version) is issued; surveillance follows: after an initial certification one
+    interval after the issue, after a recertification the old cycle's surveillance gives way to the new cycle's."""
+    application = decision.application
+    old_expiry = None
+    if application.kind == Application.Kind.RECERTIFICATION:
+        old_expiry = lock(Certificate, application.certificate_id).expires_on
+    certificate = certificate_issue_for_decision(actor=actor, decision=decision, issued_on=issued_on)
+    if application.kind == Application.Kind.INITIAL:
+        surveillance_plan_next(actor=actor, certificate=certificate, after=issued_on)
+    elif application.kind == Application.Kind.RECERTIFICATION:
+        surveillance_cancel_open(
+            actor=actor, certificate=certificate, reason=_("Replaced by the recertification cycle")
+        )
+        surveillance_plan_next(actor=actor, certificate=certificate, after=old_expiry)

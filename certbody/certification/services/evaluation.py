@@ -421,3 +421,8 @@ def evaluation_cancel_open(*, actor: Any, case: Application | Surveillance, reas
         TEST_ORDER_FLOW.apply(order, "cancel", actor=actor, reason=reason, subject=_subject(case))
     for inspection in Inspection.objects.select_for_update().filter(status=Inspection.Status.PLANNED, **kwargs):
         INSPECTION_FLOW.apply(inspection, "cancel", actor=actor, reason=reason, subject=_subject(case))
+
+
+def cancel_when_application_withdrawn(sender: Any, *, application: Any, actor: Any, reason: str, **kwargs: Any) -> None:
+    """Receiver of applications' `application_withdrawn` (connected in CertificationConfig.ready)."""
+    evaluation_cancel_open(actor=actor, case=application, reason=reason)

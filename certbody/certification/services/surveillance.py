@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certbody.certificates.models import SuspensionReason, WithdrawalReason
+from certbody.certificates.services import certificate_suspend, certificate_withdraw
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.permissions import require_role
@@ -81,9 +83,6 @@ def surveillance_start(*, actor: Any, surveillance: Surveillance, engineer: Any 
 @transaction.atomic
 def surveillance_complete(*, actor: Any, surveillance: Surveillance, outcome: str, reason: str = "") -> Surveillance:
     """Decide the outcome: maintain, suspend or withdraw. Decided by someone not involved."""
-    from certbody.certificates.models import SuspensionReason, WithdrawalReason
-    from certbody.certificates.services import certificate_suspend, certificate_withdraw
-
     surveillance = lock(Surveillance, surveillance.pk)
     require_role(actor, Role.DECIDER)
     SURVEILLANCE_FLOW.check(surveillance, "complete")
@@ -141,3 +140,8 @@ def surveillance_cancel_open(*, actor: Any, certificate: Any, reason: str) -> No
     ):
         SURVEILLANCE_FLOW.apply(surveillance, "cancel", actor=actor, reason=reason, subject=certificate)
         evaluation_cancel_open(actor=actor, case=surveillance, reason=reason)
+
+
+def cancel_when_certificate_ended(sender: Any, *, certificate: Any, actor: Any, reason: str, **kwargs: Any) -> None:
+    """Receiver of certificates' `certificate_ended` (connected in CertificationConfig.ready)."""
+    surveillance_cancel_open(actor=actor, certificate=certificate, reason=reason)

@@ -10,9 +10,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from certbody.applications import dossier as dossier_svc
+from certbody.applications.models import Document
 from certbody.core.storage_sweep import QUARANTINE, sweep_orphan_files
-from certbody.portal import services as svc
-from certbody.portal.models import Document
 from certbody.portal.tests.helpers import pdf, portal_application
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,13 @@ def _age(name: str, days: float) -> None:
 
 def test_an_upload_whose_outer_transaction_rolled_back_is_moved_aside_after_a_day(cast, software_scheme):
     application = portal_application(cast, software_scheme)
-    kept = svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf("kept.pdf"))
+    kept = dossier_svc.document_upload(
+        actor=cast.client, application=application, item="manual", upload=pdf("kept.pdf")
+    )
     with pytest.raises(Rollback), transaction.atomic():
-        lost = svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf("lost.pdf"))
+        lost = dossier_svc.document_upload(
+            actor=cast.client, application=application, item="manual", upload=pdf("lost.pdf")
+        )
         raise Rollback  # the caller fails after the service returned: the row goes, the file stayed
     assert not Document.objects.filter(pk=lost.pk).exists() and default_storage.exists(lost.file.name)
     fresh = default_storage.save("portal/messages/just-uploaded", ContentFile(b"%PDF-1.4 in flight"))

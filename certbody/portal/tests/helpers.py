@@ -7,8 +7,10 @@ import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from certbody.applications import checklist as cl
+from certbody.applications import dossier as dossier_svc
+from certbody.applications import services as app_svc
 from certbody.core.scenarios import MINIMAL_PDF, Cast
-from certbody.portal import checklist as cl
 from certbody.portal import services as svc
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -38,7 +40,9 @@ class RawUpload(io.BytesIO):
 def portal_application(cast: Cast, scheme, *, actor=None, outsourcing: bool = False, documents: bool = True):
     """A draft begun in the portal: one unit, and (by default) every required document uploaded."""
     actor = actor or cast.client
-    application = svc.wizard_start(actor=actor, scheme=scheme, title="门户 手机银行客户端", outsourcing=outsourcing)
+    application = app_svc.application_start(
+        actor=actor, scheme=scheme, title="门户 手机银行客户端", outsourcing=outsourcing
+    )
     svc.wizard_unit_add(
         actor=actor,
         application=application,
@@ -59,7 +63,9 @@ def portal_application(cast: Cast, scheme, *, actor=None, outsourcing: bool = Fa
 def upload_required(application, actor) -> None:
     for item in cl.for_application(application):
         if item.required:
-            svc.document_upload(actor=actor, application=application, item=item.code, upload=pdf(f"{item.code}.pdf"))
+            dossier_svc.document_upload(
+                actor=actor, application=application, item=item.code, upload=pdf(f"{item.code}.pdf")
+            )
 
 
 class RewindingUpload(SimpleUploadedFile):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from certbody.applications.models import Dossier
 from certbody.core import scenarios as sc
-from certbody.portal.models import Dossier
 
 from .helpers import portal_application
 

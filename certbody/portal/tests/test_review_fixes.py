@@ -14,6 +14,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from certbody.accounts.models import User
+from certbody.applications import dossier as dossier_svc
+from certbody.applications import services as app_svc
+from certbody.applications.models import Document
 from certbody.clients.models import Organisation
 from certbody.clients.services import organisation_create
 from certbody.core import scenarios as sc
@@ -24,7 +27,6 @@ from certbody.portal import services as svc
 from certbody.portal.forms import MessageForm, SubmitForm
 from certbody.portal.models import (
     Attachment,
-    Document,
     EmailConfirmation,
     Invitation,
     Notification,
@@ -409,8 +411,9 @@ def test_a_failed_upload_leaves_no_file_in_storage(cast, software_scheme, monkey
         raise RuntimeError("audit log unavailable")
 
     monkeypatch.setattr(svc, "audit_record", broken)
+    monkeypatch.setattr(dossier_svc, "audit_record", broken)
     with pytest.raises(RuntimeError):
-        svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf("v2.pdf"))
+        dossier_svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf("v2.pdf"))
     with pytest.raises(RuntimeError):
         svc.message_post(actor=cast.client, application=application, body="x", files=[pdf("a.pdf"), pdf("b.pdf")])
     assert _stored_files() == before
@@ -431,10 +434,10 @@ def test_message_and_answer_are_at_most_ten_thousand_characters():
 
 
 def test_a_double_submitted_start_makes_one_draft_and_portal_buttons_submit_once(cast, software_scheme, client):
-    first = svc.wizard_start(actor=cast.client, scheme=software_scheme, title="双击")
-    second = svc.wizard_start(actor=cast.client, scheme=software_scheme, title="双击")
+    first = app_svc.application_start(actor=cast.client, scheme=software_scheme, title="双击")
+    second = app_svc.application_start(actor=cast.client, scheme=software_scheme, title="双击")
     assert first.pk == second.pk
-    third = svc.wizard_start(actor=cast.client, scheme=software_scheme, title="另一个")
+    third = app_svc.application_start(actor=cast.client, scheme=software_scheme, title="另一个")
     assert third.pk != first.pk
     client.force_login(cast.client)
     assert "data-once" in client.get("/portal/apply/").content.decode()
@@ -472,7 +475,7 @@ def test_the_timeline_reads_its_actors_in_one_query(cast, software_scheme):
     with CaptureQueriesContext(connection) as few:
         public_timeline(application)
     for i in range(5):
-        svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf(f"v{i}.pdf"))
+        dossier_svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf(f"v{i}.pdf"))
     with CaptureQueriesContext(connection) as many:
         rows = public_timeline(application)
     assert len(many) == len(few) and len(rows) > 5
@@ -484,7 +487,7 @@ def test_the_timeline_reads_its_actors_in_one_query(cast, software_scheme):
 
 def test_api_return_names_missing_items_and_submit_carries_the_answer(cast, software_scheme, client):
     from certbody.accounts.services import api_token_create
-    from certbody.portal.models import Submission
+    from certbody.applications.models import Submission
 
     def bearer(user):
         return {"Authorization": f"Bearer {api_token_create(user=user, name='t', actor=user)[1]}"}
@@ -508,7 +511,9 @@ def test_api_return_names_missing_items_and_submit_carries_the_answer(cast, soft
     assert client.post(base + "/return", ok, content_type="application/json", headers=market).status_code == 200
     application.refresh_from_db()
     assert application.status == "returned" and application.return_items == ["declarations"]
-    svc.document_upload(actor=cast.client, application=application, item="declarations", upload=pdf("新声明.pdf"))
+    dossier_svc.document_upload(
+        actor=cast.client, application=application, item="declarations", upload=pdf("新声明.pdf")
+    )
     answer = {"answer": "声明已更新"}
     response = client.post(base + "/submit", answer, content_type="application/json", headers=bearer(cast.client))
     assert response.status_code == 200

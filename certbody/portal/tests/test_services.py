@@ -11,17 +11,18 @@ from django.test import override_settings
 from django.utils import timezone
 
 from certbody.accounts.models import User
+from certbody.applications import checklist as cl
+from certbody.applications import dossier as dossier_svc
 from certbody.applications import services as app_svc
-from certbody.applications.models import Application
+from certbody.applications.models import Application, Document, Submission
 from certbody.clients.models import Organisation
 from certbody.clients.validators import uscc_check_char
 from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent
-from certbody.portal import checklist as cl
 from certbody.portal import notify
 from certbody.portal import services as svc
-from certbody.portal.models import Document, Invitation, Notification, OutboxMail, Submission
+from certbody.portal.models import Invitation, Notification, OutboxMail
 
 from .helpers import PNG, pdf, portal_application, upload_required
 
@@ -76,7 +77,7 @@ def test_register_then_confirm_activates_the_user_and_approval_opens_submission(
         svc.email_confirm(token=token[:-2] + "xx")
     # The organisation prepares an application but may not submit before staff approve it.
     user = User.objects.get(pk=user.pk)
-    application = svc.wizard_start(actor=user, scheme=software_scheme, title="新客户 APP")
+    application = app_svc.application_start(actor=user, scheme=software_scheme, title="新客户 APP")
     svc.wizard_unit_add(
         actor=user,
         application=application,
@@ -123,18 +124,20 @@ def test_submission_is_refused_while_a_required_document_is_missing(cast, softwa
     assert err.value.code == "documents_missing"
     assert set(err.value.details["missing"]) == {i.code for i in cl.for_application(application) if i.required}
     upload_required(application, cast.client)
-    svc.dossier_update(actor=cast.client, application=application, outsourcing=True)  # one more required item
+    dossier_svc.dossier_update(actor=cast.client, application=application, outsourcing=True)  # one more required item
     with pytest.raises(InvalidInput) as err:
         app_svc.application_submit(actor=cast.client, application=application)
     assert err.value.details["missing"] == ["outsourcing"]
-    svc.document_upload(actor=cast.client, application=application, item="outsourcing", upload=pdf("外包协议.pdf"))
+    dossier_svc.document_upload(
+        actor=cast.client, application=application, item="outsourcing", upload=pdf("外包协议.pdf")
+    )
     assert app_svc.application_submit(actor=cast.client, application=application).status == "submitted"
 
 
 def test_a_new_upload_is_a_new_version_and_the_old_one_stays(cast, software_scheme):
     application = portal_application(cast, software_scheme)
     first = Document.objects.get(application=application, item="manual")
-    second = svc.document_upload(
+    second = dossier_svc.document_upload(
         actor=cast.client, application=application, item="manual", upload=pdf("manual-v2.pdf", b"%v2")
     )
     assert (first.version, second.version) == (1, 2)
@@ -159,7 +162,7 @@ def test_return_names_missing_items_and_resubmission_records_answer_and_changes(
     assert application.status == "returned" and application.return_items == ["business_licences"]
     # The client's deadline to complete it: a configurable number of days (default 30).
     assert application.stage_due == timezone.localdate() + timedelta(days=30)
-    svc.document_upload(
+    dossier_svc.document_upload(
         actor=cast.client, application=application, item="business_licences", upload=pdf("新执照.pdf", b"%new")
     )
     app_svc.application_submit(actor=cast.client, application=application, answer="已上传新营业执照")
@@ -287,7 +290,7 @@ def test_staff_read_what_changed_between_submissions_on_the_changes_page(cast, s
         site_name=cast.site.name,
         site_address=cast.site.address,
     )
-    svc.document_upload(
+    dossier_svc.document_upload(
         actor=cast.client, application=application, item="declarations", upload=pdf("声明-新.pdf", b"%n")
     )
     app_svc.application_submit(actor=cast.client, application=application, answer="版本号改为7.0.1，声明已更新")

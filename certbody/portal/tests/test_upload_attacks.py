@@ -7,12 +7,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from certbody.applications import dossier as dossier_svc
+from certbody.applications.models import Document
 from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput
 from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.pages import form_errors
-from certbody.portal import services as svc
-from certbody.portal.models import Document
 
 from .helpers import PNG, RawUpload, pdf, portal_application, zip_bytes
 
@@ -106,12 +106,12 @@ def test_a_file_name_with_a_path_is_refused_by_the_service(setup):
     cast, application, _browser = setup
     for name in ("../../evil.pdf", "..\\..\\evil.pdf", "/etc/passwd.pdf", "ok\x00.pdf"):
         with pytest.raises(InvalidInput) as err:
-            svc.document_upload(
+            dossier_svc.document_upload(
                 actor=cast.client, application=application, item="manual", upload=RawUpload(name, MINIMAL_PDF)
             )
         assert err.value.code == "file_name"
     # Two dots inside an ordinary name are just a name.
-    kept = svc.document_upload(
+    kept = dossier_svc.document_upload(
         actor=cast.client, application=application, item="manual", upload=RawUpload("说明书..终版.pdf", MINIMAL_PDF)
     )
     assert kept.original_name == "说明书..终版.pdf"
@@ -156,7 +156,7 @@ def test_another_organisations_document_id_is_not_found(setup, software_scheme):
     assert response.status_code == 404 and _kept(theirs) == before
     # ...and through the service, naming their application
     with pytest.raises(Exception) as err:
-        svc.document_upload(actor=cast.client, application=theirs, item="manual", upload=pdf("x.pdf"))
+        dossier_svc.document_upload(actor=cast.client, application=theirs, item="manual", upload=pdf("x.pdf"))
     assert getattr(err.value, "code", "") == "forbidden"
     own = browser.get(reverse("portal:document", args=[application.documents.first().pk]))
     assert own.status_code == 200 and own["Content-Disposition"].startswith("attachment")

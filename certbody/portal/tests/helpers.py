@@ -7,7 +7,7 @@ import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from certbody.core.scenarios import MINIMAL_PDF, Cast
+from certbody.demo.scenarios import MINIMAL_PDF, Cast
 from certbody.portal import checklist as cl
 from certbody.portal import services as svc
 

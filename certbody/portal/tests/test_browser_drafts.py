@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 from certbody.portal.models import Dossier
 
 from .helpers import portal_application

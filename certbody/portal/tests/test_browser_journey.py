@@ -12,8 +12,8 @@ from django.core import mail
 from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.clients.validators import uscc_check_char
-from certbody.core import scenarios as sc
-from certbody.core.scenarios import MINIMAL_PDF
+from certbody.demo import scenarios as sc
+from certbody.demo.scenarios import MINIMAL_PDF
 from certbody.portal import checklist as cl
 from certbody.portal import services as svc
 from certbody.portal.models import Submission

@@ -15,9 +15,9 @@ from certbody.applications import services as app_svc
 from certbody.applications.models import Application
 from certbody.clients.models import Organisation
 from certbody.clients.validators import uscc_check_char
-from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent
+from certbody.demo import scenarios as sc
 from certbody.portal import checklist as cl
 from certbody.portal import notify
 from certbody.portal import services as svc

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.pages import form_errors
+from certbody.demo import scenarios as sc
+from certbody.demo.scenarios import MINIMAL_PDF
 from certbody.portal import services as svc
 from certbody.portal.models import Document
 

@@ -2,12 +2,13 @@
 
 Every import counts, also one inside a function, a relative one that climbs out of the package, and a module named
 in a string to `import_module` / `__import__`. Tests and migrations are left out: a test may set up a world from
-other apps.
+other apps. Its templates load no tag library of another app either.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import certbody.core
@@ -66,6 +67,19 @@ def _violations() -> list[str]:
 def test_the_kernel_imports_no_other_certbody_app():
     bad = _violations()
     assert not bad, "certbody.core must not import other certbody apps:\n" + "\n".join(bad)
+
+
+def test_the_kernel_templates_load_only_django_tag_libraries():
+    """A template of the kernel that loaded an app's tags (e.g. the console's) would need that app installed."""
+    django_libraries = {"i18n", "l10n", "static", "tz", "cache"}
+    bad = []
+    for path in sorted((CORE / "templates").rglob("*.html")):
+        for names in re.findall(r"{%\s*load\s+([^%]*?)\s*%}", path.read_text(encoding="utf-8")):
+            words = names.split()
+            if "from" in words:  # {% load tag from library %}
+                words = words[words.index("from") + 1 :]
+            bad += [f"{path.relative_to(CORE)} loads {w}" for w in words if w not in django_libraries]
+    assert not bad, bad
 
 
 def test_the_check_sees_imports_inside_functions_relative_ones_and_strings():

@@ -82,9 +82,8 @@ def database_floor(vendor: str) -> tuple[float, float]:
     """Seconds to write the imported rows again: (into the emptied real tables, into bare index-free copies)."""
     from django.db import connection, transaction
 
+    from certbody.certificates.bulk import CERT_COLUMNS, VERSION_COLUMNS, Writer, bulk_indexing
     from certbody.certificates.models import Certificate, CertificateVersion
-    from certbody.core.demo.bulk import CERT_COLUMNS, VERSION_COLUMNS, _Writer
-    from certbody.website.search_index import bulk_indexing
 
     q = connection.ops.quote_name
     tables = {"cert": (Certificate, CERT_COLUMNS), "version": (CertificateVersion, VERSION_COLUMNS)}
@@ -120,7 +119,7 @@ def database_floor(vendor: str) -> tuple[float, float]:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         else:
             cursor.execute("PRAGMA cache_size = -262144")  # as the import sets it
-        with bulk_indexing(cursor) as indexing, _Writer(cursor) as writer:
+        with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
             indexing.first_version_id = data["version"][0][0]
             write_all(writer)
         if vendor == "postgresql":
@@ -135,7 +134,7 @@ def database_floor(vendor: str) -> tuple[float, float]:
                 cursor.execute(f"CREATE TABLE bench_bare_{key} AS SELECT * FROM {q(model._meta.db_table)} WHERE 0")
     t = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        writer = _Writer(cursor)
+        writer = Writer(cursor)
         writer.tables = {key: (f"bench_bare_{key}", columns) for key, (_m, columns) in tables.items()}
         with writer:
             write_all(writer)

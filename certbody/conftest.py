@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from certbody.core.scenarios import make_cast
+from certbody.demo.scenarios import make_cast
 from certbody.schemes.catalogue import load_default_catalogue
 from certbody.schemes.models import Scheme
 

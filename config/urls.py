@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("certbody.certificates.documents.urls")),
     path("", include("certbody.website.urls")),
     path("", include("certbody.publicsite.urls")),
-    path("", include("certbody.core.urls")),
+    path("", include("certbody.console.urls")),
 ]
 
 if settings.DEBUG:

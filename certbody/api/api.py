@@ -13,7 +13,7 @@ from ninja.openapi.docs import DocsBase
 from certbody.applications.api import router as applications_router
 from certbody.certificates.api import router as certificates_router
 from certbody.certification.api import router as certification_router
-from certbody.core.api import router as core_router
+from certbody.console.api import router as console_router
 from certbody.people.api import router as people_router
 from certbody.portal.api import router as portal_router
 from certbody.schemes.api import router as schemes_router
@@ -67,7 +67,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-api.add_router("/me", core_router)
+api.add_router("/me", console_router)
 api.add_router("/catalogue", schemes_router)
 api.add_router("/applications", applications_router)
 api.add_router("", certification_router)

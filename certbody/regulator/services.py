@@ -19,16 +19,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certbody.certificates.bulk import Dates, Writer, bulk_indexing, check_columns, dumps
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.clients.models import Organisation
 from certbody.clients.services import organisations_create_bulk
 from certbody.core.audit import audit_record
-from certbody.core.demo.bulk import _check_columns, _Dates, _dumps, _Writer
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import require_role
 from certbody.core.roles import Role
 from certbody.schemes.models import Scheme
-from certbody.website.search_index import bulk_indexing
 
 from . import exports
 from .importing import Row, read_rows, validate
@@ -177,10 +176,10 @@ def _holders(rows: list[Row], actor: Any) -> tuple[dict[tuple[str, str], Organis
 
 
 def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], actor: Any) -> None:
-    _check_columns()
+    check_columns()
     vendor = connection.vendor
     holders, created = _holders(rows, actor)
-    dates = _Dates(vendor)
+    dates = Dates(vendor)
     now_text = dates.now()
     cb_name, cb_address = settings.CERTBODY_ORG_NAME, settings.CERTBODY_ORG_ADDRESS
     actor_id = actor.pk if getattr(actor, "pk", None) else None
@@ -195,8 +194,8 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
             scheme.name_zh,
             rule.document_code if rule else "",
             rule.version if rule else "",
-            _dumps(standards),
-            _dumps(scheme.mode_record()),
+            dumps(standards),
+            dumps(scheme.mode_record()),
             scheme.mode_text(),
         )
     ended_reason = {
@@ -212,13 +211,13 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
     def j(value: str) -> str:
         out = text_json.get(value)
         if out is None:
-            out = text_json[value] = _dumps(value)
+            out = text_json[value] = dumps(value)
         return out
 
     def jl(value: list) -> str:
         out = list_json.get(id(value))
         if out is None:
-            out = list_json[id(value)] = _dumps(value)
+            out = list_json[id(value)] = dumps(value)
         return out
 
     q = connection.ops.quote_name
@@ -237,7 +236,7 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
         cert_id = first = cursor.fetchone()[0] + 1
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
         version_id = cursor.fetchone()[0] + 1
-        with bulk_indexing(cursor) as indexing, _Writer(cursor) as writer:
+        with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
             indexing.first_version_id = version_id
             for start in range(0, len(rows), INSERT_BATCH):
                 certs, versions = [], []

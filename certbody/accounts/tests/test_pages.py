@@ -20,7 +20,7 @@ def pages(client):
 def test_sign_in_with_the_form_lands_on_my_tasks(client, cast):
     client.cookies["django_language"] = "en"
     response = client.post(reverse("accounts:login"), {"username": "engineer", "password": "demo-pass-2026"})
-    assert response.status_code == 302 and response["Location"] == reverse("core:dashboard")
+    assert response.status_code == 302 and response["Location"] == reverse("console:dashboard")
     assert "My tasks" in client.get(response["Location"]).content.decode()
 
 
@@ -37,7 +37,7 @@ def test_logout_is_post_only(pages, cast):
     assert pages.get(reverse("accounts:logout")).status_code == 405
     response = pages.client.post(reverse("accounts:logout"))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
-    assert pages.get(reverse("core:dashboard")).status_code == 302
+    assert pages.get(reverse("console:dashboard")).status_code == 302
 
 
 def test_token_key_is_shown_once_and_works(pages, cast):

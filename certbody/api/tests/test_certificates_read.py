@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certbody.certificates.models import Certificate
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 
 def _bulk_certificates(cast, scheme, n: int, *, status: str = "valid") -> list[Certificate]:

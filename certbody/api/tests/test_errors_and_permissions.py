@@ -9,8 +9,8 @@ from django.test import Client
 
 from certbody.accounts.models import ApiToken
 from certbody.accounts.services import api_token_create
-from certbody.core import scenarios as sc
-from certbody.core.scenarios import make_cast
+from certbody.demo import scenarios as sc
+from certbody.demo.scenarios import make_cast
 
 from .conftest import BASE, Api
 

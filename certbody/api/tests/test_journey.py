@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from certbody.core.audit import verify_chain
-from certbody.core.scenarios import MINIMAL_PDF
+from certbody.demo.scenarios import MINIMAL_PDF
 
 
 def _unit(site: dict, manufacturer: dict, *models: str, product: str = "手机银行客户端") -> dict:
@@ -207,7 +207,7 @@ def test_application_can_be_returned_resubmitted_rejected_or_withdrawn(cast, sof
 
 @pytest.mark.django_db
 def test_review_can_send_the_file_back_and_a_decision_can_refuse(cast, hardware_scheme, as_user):
-    from certbody.core import scenarios as sc
+    from certbody.demo import scenarios as sc
 
     application = sc.evaluated(cast, sc.accepted(cast, sc.submitted_application(cast, hardware_scheme)))
     reviewer, decider, engineer = as_user(cast.reviewer), as_user(cast.decider), as_user(cast.engineer)
@@ -225,7 +225,7 @@ def test_review_can_send_the_file_back_and_a_decision_can_refuse(cast, hardware_
 @pytest.mark.django_db
 def test_test_order_and_inspection_can_be_cancelled(cast, hardware_scheme, as_user):
     from certbody.certification import services as svc
-    from certbody.core import scenarios as sc
+    from certbody.demo import scenarios as sc
 
     application = sc.accepted(cast, sc.submitted_application(cast, hardware_scheme))
     svc.evaluation_start(actor=cast.engineer, application=application)
@@ -252,7 +252,7 @@ def test_test_order_and_inspection_can_be_cancelled(cast, hardware_scheme, as_us
 
 @pytest.mark.django_db
 def test_nonconformity_is_confirmed_then_resolved_or_answered_by_suspension(cast, software_scheme, as_user):
-    from certbody.core import scenarios as sc
+    from certbody.demo import scenarios as sc
 
     number = sc.certified(cast, software_scheme).number
     quality = as_user(cast.quality)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from certbody.accounts.services import api_token_create, user_create
 from certbody.certificates.services import nonconformity_confirm
 from certbody.certification import services as svc
-from certbody.core import scenarios as sc
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 
 from .conftest import BASE
 

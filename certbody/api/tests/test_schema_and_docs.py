@@ -58,7 +58,7 @@ def test_docs_page_loads_swagger_from_our_static_files_only():
 
 @pytest.mark.django_db
 def test_my_tasks_lists_the_work_queue_of_the_caller(cast, software_scheme, as_user):
-    from certbody.core import scenarios as sc
+    from certbody.demo import scenarios as sc
 
     application = sc.submitted_application(cast, software_scheme)
     tasks = as_user(cast.market).get("/me/tasks")

@@ -16,8 +16,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from certbody.accounts.services import api_token_create, user_create  # noqa: E402
-from certbody.core import scenarios as sc  # noqa: E402
 from certbody.core.roles import Role  # noqa: E402
+from certbody.demo import scenarios as sc  # noqa: E402
 
 
 @pytest.fixture

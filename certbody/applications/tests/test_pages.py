@@ -10,8 +10,8 @@ from django.utils import timezone
 from certbody.applications import services as app_svc
 from certbody.applications.models import Application
 from certbody.clients.models import Organisation
-from certbody.core import scenarios as sc
 from certbody.core.tests.pages import Pages, form_errors
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from certbody.certificates.models import Certificate, NonconformityCase
 from certbody.certification.models import Inspection, Surveillance
 from certbody.certification.models import TestOrder as Order
 from certbody.core.audit import verify_chain
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.pages import Pages
+from certbody.demo.scenarios import MINIMAL_PDF
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +202,6 @@ def test_journey_from_application_to_certificate_surveillance_change_suspension_
     # The trail is whole, and the quality manager can check it from the audit page.
     assert verify_chain().ok
     pages.login(cast.quality)
-    response = client.post(reverse("core:audit"))
+    response = client.post(reverse("console:audit"))
     assert response.status_code == 200
     assert "Chain intact" in response.content.decode()

@@ -12,11 +12,11 @@ from certbody.applications import services as app_svc
 from certbody.applications.models import APPLICATION_FLOW, Application, Contract
 from certbody.certification import services as svc
 from certbody.clients.services import manufacturer_create, organisation_create, production_site_create
-from certbody.core import scenarios as sc
 from certbody.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from certbody.core.models import StatusChange
 from certbody.core.roles import Role
 from certbody.core.workflow import status_history
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from certbody.certificates.models import Certificate
 from certbody.certificates.selectors import holder_matches
 from certbody.clients.services import organisation_create
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -34,7 +34,7 @@ def test_application_and_decision_are_found_through_partial_indexes():
 def test_the_search_index_survives_the_index_migration():
     """SQLite keeps its search index by triggers on these tables (a table rebuild would drop them); PostgreSQL by
     trigram indexes on the certificate."""
-    from certbody.website.search_index import GIN_INDEXES, TRIGGER
+    from certbody.certificates.bulk import GIN_INDEXES, TRIGGER
 
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

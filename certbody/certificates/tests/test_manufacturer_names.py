@@ -9,8 +9,8 @@ from django.db import connection
 
 from certbody.applications.models import Application
 from certbody.certificates.models import Certificate, manufacturer_label
-from certbody.core import scenarios as sc
-from certbody.core.demo.bulk import bulk_certificates
+from certbody.demo import scenarios as sc
+from certbody.demo.bulk import bulk_certificates
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from certbody.certificates.models import Certificate
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

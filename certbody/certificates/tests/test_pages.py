@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from certbody.certificates.models import Certificate, NonconformityCase
 from certbody.clients.services import organisation_create
-from certbody.core import scenarios as sc
 from certbody.core.tests.pages import Pages, form_errors
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -21,11 +21,11 @@ from certbody.certificates.models import (
 )
 from certbody.certification import services as svc
 from certbody.certification.models import Surveillance
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.errors import IllegalTransition, InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent
 from certbody.core.workflow import status_history
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from celery import Celery
 from django.db import connection
 
 from certbody.certificates.models import Certificate
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 ROOT = Path(__file__).resolve().parents[3]
 BROKER = os.environ.get("CERTBODY_TEST_BROKER", "redis://127.0.0.1:6379/14")

@@ -9,9 +9,9 @@ from certbody.applications.models import Application
 from certbody.certificates import services as certificate_svc
 from certbody.certificates.models import Certificate, SuspensionReason, WithdrawalReason
 from certbody.certification import services as svc
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.errors import NotIndependent
+from certbody.demo import scenarios as sc
 
 
 @pytest.mark.django_db

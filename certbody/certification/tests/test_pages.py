@@ -9,9 +9,9 @@ from django.utils import timezone
 from certbody.accounts.services import user_create
 from certbody.certification import services as svc
 from certbody.certification.models import Surveillance
-from certbody.core import scenarios as sc
 from certbody.core.roles import Role
 from certbody.core.tests.pages import Pages, form_errors
+from certbody.demo import scenarios as sc
 from certbody.labs.models import Lab
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_surveillance_list_filters_and_overdue(pages, cast, software_scheme):
     page = pages.get(url, data={"status": "completed"}).content.decode()
     assert certificate.number not in page
     # The dashboard puts the overdue surveillance first.
-    page = pages.get(reverse("core:dashboard")).content.decode()
+    page = pages.get(reverse("console:dashboard")).content.decode()
     assert "is-overdue" in page and reverse("certification:surveillance_detail", args=[surveillance.pk]) in page
 
 

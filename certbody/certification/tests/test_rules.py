@@ -24,9 +24,9 @@ from certbody.certification.models import (
     TechnicalReview,
 )
 from certbody.certification.models import TestOrder as Order  # not collected as a test class
-from certbody.core import scenarios as sc
 from certbody.core.errors import IllegalTransition, InvalidInput, NotAllowed, NotIndependent
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -32,8 +32,8 @@ from certbody.certificates import services as certificate_svc
 from certbody.certificates.models import Certificate, NonconformityCase, SuspensionReason
 from certbody.certification import services as cert_svc
 from certbody.certification.models import Finding, Result, Surveillance
-from certbody.core import scenarios as sc
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 from certbody.schemes.models import Scheme
 
 SOFTWARE = "NFCC-PC-B01"  # type testing only

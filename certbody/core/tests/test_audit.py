@@ -14,10 +14,10 @@ from certbody.certificates.models import Certificate, SuspensionReason
 from certbody.certificates.services import certificate_suspend
 from certbody.certification import services as svc
 from certbody.certification.models import Decision, Result, Surveillance
-from certbody.core import scenarios as sc
 from certbody.core.audit import GENESIS, _digest, audit_record, verify_chain
 from certbody.core.errors import IllegalTransition, InvalidInput
 from certbody.core.models import AuditChainHead, AuditEvent, NumberSequence, StatusChange
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from certbody.applications.models import Application
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.clients.models import Organisation
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.models import AuditEvent, StatusChange, SystemSetting
+from certbody.demo import scenarios as sc
 from certbody.schemes.admin import SchemeForm
 from certbody.schemes.models import Scheme, Standard
 

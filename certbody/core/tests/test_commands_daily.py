@@ -12,9 +12,9 @@ from django.utils import timezone
 from certbody.certificates import services as certificate_svc
 from certbody.certificates.models import Certificate, SuspensionReason
 from certbody.certificates.tasks import run_daily_task
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
-from certbody.core.demo.clock import DemoClock
+from certbody.demo import scenarios as sc
+from certbody.demo.clock import DemoClock
 from certbody.schemes.models import Scheme
 from config.celery import app
 

@@ -16,10 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # the certbody package
 DOMAIN_MODULES = {"models", "services", "selectors", "permissions", "engine", "rules", "dossier", "checklist"}
 # Known, to be removed, each with its reason. Nothing else may be added here without a reason as good.
-NOT_DOMAIN = {
-    # The console's dashboard (work queue over every domain): it leaves the kernel with the split of core.
-    "certbody/core/selectors.py",
-}
+NOT_DOMAIN: set[str] = set()
 KNOWN_PAIRS = {
     # The people rule engine reads the case's involvements and decisions (independence) and the workload from
     # certification's models, while certification asks the engine before every assignment. To untangle: the

@@ -15,7 +15,7 @@ def test_pages_default_to_chinese_and_switch_to_english(client, cast):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["accounts:login", "core:dashboard", "certificates:list", "admin:index"])
+@pytest.mark.parametrize("name", ["accounts:login", "console:dashboard", "certificates:list", "admin:index"])
 def test_every_kind_of_page_carries_the_language_switch(client, cast, name):
     if name != "accounts:login":
         client.force_login(cast.admin)

@@ -11,10 +11,10 @@ from django.utils import translation
 from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import services as svc
-from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput
 from certbody.core.models import NumberSequence
 from certbody.core.numbering import render_number, validate_template
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -26,10 +26,10 @@ from certbody.accounts.models import User
 from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import services as svc
-from certbody.core import scenarios as sc
 from certbody.core.audit import audit_record, verify_chain
 from certbody.core.models import AuditChainHead, NumberSequence
 from certbody.core.numbering import next_value, render_number
+from certbody.demo import scenarios as sc
 from certbody.schemes.catalogue import load_default_catalogue
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -36,9 +36,9 @@ from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import models as evaluation
 from certbody.core.models import AuditEvent
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.matrix_world import ACTORS, World, build_world
 from certbody.core.tests.pages import form_errors
+from certbody.demo.scenarios import MINIMAL_PDF
 from certbody.portal.models import Invitation, Notification, OrganisationRejection
 from certbody.portal.tests.helpers import RewindingUpload
 from certbody.publicsite.tests.matrix import site_objects, site_steps
@@ -171,8 +171,8 @@ PAGES: dict[str, dict[str, str]] = {
     "certification:surveillance_list": row(EVERYONE),
     "certification:surveillance_detail": row(OVERSIGHT | {"client", "inspector"}),  # surv
     "schemes:list": row(EVERYONE),
-    "core:dashboard": row(EVERYONE),
-    "core:audit": row({"quality", "management", "admin"}),
+    "console:dashboard": row(EVERYONE),
+    "console:audit": row({"quality", "management", "admin"}),
     "website:search": row(EVERYONE, anonymous=OK),  # the public registry
     "website:verify": row(EVERYONE, anonymous=OK),
     "website:check_document": row(EVERYONE, anonymous=OK),  # anyone may check a certificate PDF
@@ -269,8 +269,8 @@ PAGE_URLS: dict[str, Callable[[World], str]] = {
     "certification:surveillance_list": lambda w: reverse("certification:surveillance_list"),
     "certification:surveillance_detail": lambda w: reverse("certification:surveillance_detail", args=[w.surv.pk]),
     "schemes:list": lambda w: reverse("schemes:list"),
-    "core:dashboard": lambda w: reverse("core:dashboard"),
-    "core:audit": lambda w: reverse("core:audit"),
+    "console:dashboard": lambda w: reverse("console:dashboard"),
+    "console:audit": lambda w: reverse("console:audit"),
     "website:search": lambda w: reverse("website:search") + "?q=%E9%93%B6",
     "website:verify": lambda w: reverse("website:verify", args=[w.cert.number]),
     "website:check_document": lambda w: reverse("website:check_document"),
@@ -622,8 +622,8 @@ STEPS = [
         anyone=True,
     ),
     Step(
-        "core:audit",
-        lambda w: reverse("core:audit"),
+        "console:audit",
+        lambda w: reverse("console:audit"),
         frozenset({"quality", "management", "admin"}),
         lambda w: {},  # verifies the chain; changes nothing
         lambda w: None,

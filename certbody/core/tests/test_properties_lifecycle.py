@@ -53,11 +53,11 @@ from certbody.certification.models import (
     TestOrder as Order,  # aliased: pytest would try to collect a class named Test*
 )
 from certbody.clients.services import organisation_create
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.errors import DomainError
 from certbody.core.models import AuditEvent, NumberSequence, StatusChange
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 DEBUG = os.environ.get("CERTBODY_PROPERTY_DEBUG") == "1"

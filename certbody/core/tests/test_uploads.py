@@ -6,8 +6,8 @@ import pytest
 from django.utils import translation
 
 from certbody.core.errors import InvalidInput
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.uploads import PDF, PNG, check_upload, safe_name
+from certbody.demo.scenarios import MINIMAL_PDF
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

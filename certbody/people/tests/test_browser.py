@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from certbody.certification import services as svc
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 from certbody.people import services as people_svc
 from certbody.people.models import AssignmentOverride, Authorisation
 

@@ -16,8 +16,8 @@ from certbody.applications.models import Application
 from certbody.certification import services as svc
 from certbody.certification.models import Inspection, Involvement, Result, TechnicalReview
 from certbody.certification.models import TestOrder as Order
-from certbody.core import scenarios as sc
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 from certbody.labs.models import Lab
 from certbody.people import engine
 from certbody.people import services as people_svc

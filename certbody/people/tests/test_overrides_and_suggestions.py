@@ -11,10 +11,10 @@ from django.utils import timezone, translation
 from certbody.accounts.services import user_create
 from certbody.certification import services as svc
 from certbody.certification.models import Inspection
-from certbody.core import scenarios as sc
 from certbody.core.errors import DomainError, InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent, StatusChange
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 from certbody.people import engine, selectors
 from certbody.people import services as people_svc
 from certbody.people.engine import AssignmentRefused

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from certbody.accounts.services import api_token_create
 from certbody.certification import services as svc
-from certbody.core import scenarios as sc
+from certbody.console.selectors import work_queue
 from certbody.core.models import AuditEvent
-from certbody.core.selectors import work_queue
 from certbody.core.tests.pages import Pages, form_errors
+from certbody.demo import scenarios as sc
 from certbody.people import services as people_svc
 from certbody.people.models import (
     AssignmentOverride,

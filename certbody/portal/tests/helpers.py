@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from certbody.applications import checklist as cl
 from certbody.applications import dossier as dossier_svc
 from certbody.applications import services as app_svc
-from certbody.core.scenarios import MINIMAL_PDF, Cast
+from certbody.demo.scenarios import MINIMAL_PDF, Cast
 from certbody.portal import services as svc
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

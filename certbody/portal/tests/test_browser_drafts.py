@@ -7,7 +7,7 @@ import re
 import pytest
 
 from certbody.applications.models import Dossier
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 from .helpers import portal_application
 

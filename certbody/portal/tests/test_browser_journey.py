@@ -13,8 +13,8 @@ from certbody.applications import checklist as cl
 from certbody.applications.models import Application, Submission
 from certbody.certificates.models import Certificate
 from certbody.clients.validators import uscc_check_char
-from certbody.core import scenarios as sc
-from certbody.core.scenarios import MINIMAL_PDF
+from certbody.demo import scenarios as sc
+from certbody.demo.scenarios import MINIMAL_PDF
 from certbody.portal import services as svc
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 from certbody.portal import services as svc
 
 from .helpers import portal_application

@@ -150,7 +150,7 @@ def test_next_wins_for_a_client_user(cast):
 @pytest.mark.parametrize("who", ["market", "engineer", "admin", "regulator", "lab_user"])
 def test_staff_and_others_keep_landing_on_the_console(cast, who):
     _client, response = sign_in(getattr(cast, who))
-    assert response.status_code == 302 and response["Location"] == reverse("core:dashboard")
+    assert response.status_code == 302 and response["Location"] == reverse("console:dashboard")
 
 
 def test_a_client_user_with_a_staff_role_as_well_lands_on_the_console(cast):
@@ -162,7 +162,7 @@ def test_a_client_user_with_a_staff_role_as_well_lands_on_the_console(cast):
         organisation=cast.organisation,
     )
     _client, response = sign_in(both)
-    assert response["Location"] == reverse("core:dashboard")
+    assert response["Location"] == reverse("console:dashboard")
 
 
 # --- the beat entry that retries queued mail --------------------------------------------------------------------

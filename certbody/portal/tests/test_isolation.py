@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from certbody.applications import services as app_svc
 from certbody.applications.models import Document, Submission
-from certbody.core import scenarios as sc
 from certbody.core.models import AuditEvent
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.test_permission_matrix import page_names
+from certbody.demo import scenarios as sc
+from certbody.demo.scenarios import MINIMAL_PDF
 from certbody.portal import services as svc
 from certbody.portal.models import Message, Notification, OutboxMail
 

@@ -19,9 +19,9 @@ from certbody.applications import services as app_svc
 from certbody.applications.models import Document
 from certbody.clients.models import Organisation
 from certbody.clients.services import organisation_create
-from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent
+from certbody.demo import scenarios as sc
 from certbody.portal import notify
 from certbody.portal import services as svc
 from certbody.portal.forms import MessageForm, SubmitForm

@@ -17,9 +17,9 @@ from certbody.applications import services as app_svc
 from certbody.applications.models import Application, Document, Submission
 from certbody.clients.models import Organisation
 from certbody.clients.validators import uscc_check_char
-from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent
+from certbody.demo import scenarios as sc
 from certbody.portal import notify
 from certbody.portal import services as svc
 from certbody.portal.models import Invitation, Notification, OutboxMail

@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from certbody.applications import dossier as dossier_svc
 from certbody.applications.models import Document
-from certbody.core import scenarios as sc
 from certbody.core.errors import InvalidInput
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.pages import form_errors
+from certbody.demo import scenarios as sc
+from certbody.demo.scenarios import MINIMAL_PDF
 
 from .helpers import PNG, RawUpload, pdf, portal_application, zip_bytes
 

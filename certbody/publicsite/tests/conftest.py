@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from certbody.core.scenarios import MINIMAL_PDF
+from certbody.demo.scenarios import MINIMAL_PDF
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from certbody.core.scenarios import MINIMAL_PDF
+from certbody.demo.scenarios import MINIMAL_PDF
 
 
 def site_objects(w: Any) -> dict[str, Any]:

@@ -3,8 +3,8 @@ the language switch, the phone menu and a double-clicked complaint."""
 
 import pytest
 
+from certbody.demo.publicsite import seed
 from certbody.labs.services import lab_create
-from certbody.publicsite.demo import seed
 from certbody.publicsite.models import ComplaintIntake
 from certbody.schemes.models import ProductCategory
 
@@ -148,7 +148,7 @@ def _sign_in(page, base, username: str) -> None:
 
 
 def test_quality_publishes_a_new_version_in_the_console_and_the_website_shows_it(browser_page, site, tmp_path):
-    from certbody.core.scenarios import MINIMAL_PDF
+    from certbody.demo.scenarios import MINIMAL_PDF
 
     page, base = browser_page
     foreign = _watch_foreign(page, base)

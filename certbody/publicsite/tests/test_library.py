@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from certbody.core.errors import InvalidInput, NotAllowed
 from certbody.core.models import AuditEvent
-from certbody.core.scenarios import MINIMAL_PDF
 from certbody.core.tests.pages import Pages, form_errors
+from certbody.demo.scenarios import MINIMAL_PDF
 from certbody.publicsite import services
 from certbody.publicsite.models import DocumentKind, DocumentVersion, PublishedDocument
 
@@ -83,7 +83,7 @@ def test_a_png_named_pdf_is_refused_with_a_clear_message_and_the_form_keeps_inpu
 
 
 def test_rules_must_be_pdf_but_a_template_may_be_excel(cast, catalogue):
-    from certbody.publicsite.demo import xlsx_bytes
+    from certbody.demo.publicsite import xlsx_bytes
 
     xlsx = xlsx_bytes("模板", ["a", "b"])
     rules = services.document_create(actor=cast.quality, kind=DocumentKind.RULES, title_zh="规则")
@@ -174,7 +174,7 @@ def test_creating_a_document_keeps_input_on_error(cast, catalogue, client):
 
 
 def test_demo_seed_publishes_every_schemes_rules(cast, catalogue):
-    from certbody.publicsite.demo import seed
+    from certbody.demo.publicsite import seed
     from certbody.schemes.models import Scheme
 
     assert seed(cast.admin) > 14

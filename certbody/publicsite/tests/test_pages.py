@@ -62,7 +62,7 @@ def test_about_page_states_the_centres_facts():
 
 def test_the_site_takes_the_root_and_the_console_moves(cast):
     assert reverse("publicsite:home") == "/"
-    assert reverse("core:dashboard") == "/console/"
+    assert reverse("console:dashboard") == "/console/"
     client = Client()
     assert client.get("/").status_code == 200
     assert client.get("/console/").status_code == 302  # sign in first
@@ -139,10 +139,10 @@ def test_staff_pages_by_role(cast, client):
 
 def test_console_navigation_links_the_website_pages_for_its_keepers(cast, client):
     Pages(client).login(cast.quality)
-    page = client.get(reverse("core:dashboard")).content.decode()
+    page = client.get(reverse("console:dashboard")).content.decode()
     assert f'href="{reverse("publicsite:staff")}"' in page
     Pages(client).login(cast.engineer)
-    assert reverse("publicsite:staff") not in client.get(reverse("core:dashboard")).content.decode()
+    assert reverse("publicsite:staff") not in client.get(reverse("console:dashboard")).content.decode()
 
 
 def test_public_pages_use_no_inline_script_nor_foreign_assets(library):

@@ -12,8 +12,8 @@ from certbody.applications.models import Application
 from certbody.certificates import search as search_module
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.certificates.search import SearchParams, search_certificates
-from certbody.core import scenarios as sc
-from certbody.core.demo.bulk import bulk_certificates
+from certbody.demo import scenarios as sc
+from certbody.demo.bulk import bulk_certificates
 from certbody.website import services as counting
 from certbody.website.models import VerificationCount
 

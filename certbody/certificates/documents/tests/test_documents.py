@@ -19,9 +19,9 @@ from certbody.certificates.documents.models import CertificateDocument, SigningK
 from certbody.certificates.documents.selectors import versions_needing_documents
 from certbody.certificates.documents.verify import ALTERED, GENUINE, UNKNOWN, read_pdf, verify_pdf
 from certbody.certificates.models import SuspensionReason
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.models import AuditEvent
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -29,12 +29,13 @@ from certbody.certification import services as cert_svc
 from certbody.certification.models import Finding, Result, Surveillance
 from certbody.clients.models import Manufacturer, Organisation, ProductionSite
 from certbody.clients.services import manufacturer_create, organisation_create, production_site_create
-from certbody.core import scenarios as sc
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 from certbody.labs.models import Lab
 from certbody.labs.services import lab_create
 from certbody.schemes.models import ProductCategory, Scheme
 
+from . import publicsite as publicsite_demo
 from .clock import DemoClock
 from .data import CLIENTS, DEMO_USERNAMES, LABS, STAFF, demo_usccs, make_uscc
 from .people import PeopleSteps
@@ -565,7 +566,7 @@ class DemoBuilder(PeopleSteps, CaseSteps):
                 )
             timeline.add(self.today, self._finish())
             timeline.run()
-            __import__("certbody.publicsite.demo", fromlist=["seed"]).seed(self.staff["admin"])
+            publicsite_demo.seed(self.staff["admin"])  # the website's documents, fees and CSR report
         return self.result()
 
     def _finish(self) -> Step:

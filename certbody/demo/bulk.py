@@ -11,25 +11,20 @@ nothing valid is past its expiry, no suspension has run out.
 from __future__ import annotations
 
 import itertools
-import json
-import logging
 import math
-import queue
 import random
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
-from typing import Any
+from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from certbody.certificates.bulk import Dates, Writer, bulk_indexing, check_columns, dumps
 from certbody.certificates.models import (
     CancellationReason,
     Certificate,
@@ -37,13 +32,11 @@ from certbody.certificates.models import (
     SuspensionReason,
     WithdrawalReason,
 )
-from certbody.certificates.services import expiry_for
 from certbody.clients.models import Organisation
 from certbody.core.audit import audit_record
 from certbody.core.models import NumberSequence
 from certbody.core.numbering import _SEQ, validate_template
 from certbody.schemes.models import Scheme
-from certbody.website.search_index import bulk_indexing
 
 from .data import (
     BULK_CITIES,
@@ -54,20 +47,8 @@ from .data import (
     make_uscc,
 )
 
-log = logging.getLogger(__name__)
 SPAN_DAYS = 6 * 365
 HOLDERS = 600
-CERT_COLUMNS = [
-    "id", "number", "status", "organisation_id", "scheme_id", "category_id", "application_id", "holder_name",
-    "product_name", "first_issued_on", "issued_on", "expires_on", "version_no", "suspended_on", "suspended_until",
-    "status_reason_code", "status_changed_at", "ended_on", "updated_at", "manufacturer_names",
-]  # fmt: skip
-VERSION_COLUMNS = [
-    "id", "certificate_id", "version_no", "reason", "decision_id", "decided_on", "issued_on", "valid_until",
-    "holder_name", "holder_name_en", "holder_address", "holder_address_en", "units", "standards", "scheme_code",
-    "scheme_name", "rule_document", "rule_version", "mode", "mode_text", "cb_name", "cb_address", "created_at",
-    "created_by_id",
-]  # fmt: skip
 
 
 @dataclass
@@ -109,10 +90,6 @@ class _Holder:
     units_tail: str  # the JSON of a unit after "version", cached per holder
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _load_schemes() -> list[_Scheme]:
     schemes = []
     # Certificate text is in the certification body's language, whoever runs the load.
@@ -137,8 +114,8 @@ def _load_schemes() -> list[_Scheme]:
                     max_suspension_days=scheme.max_suspension_days,
                     rule_document=rule.document_code,
                     rule_version=rule.version,
-                    standards=_dumps([s.as_record() for s in rule.standards.order_by("code")]),
-                    mode=_dumps(scheme.mode_record()),
+                    standards=dumps([s.as_record() for s in rule.standards.order_by("code")]),
+                    mode=dumps(scheme.mode_record()),
                     mode_text=scheme.mode_text(),
                     products=BULK_PRODUCTS.get(scheme.category.code) or [scheme.category.name_zh],
                 )
@@ -185,47 +162,12 @@ def ensure_holders(count: int = HOLDERS) -> tuple[list[_Holder], int]:
     for org in rows.only("id", "name", "name_en", "address"):
         site = "研发中心" if "软件" in org.name or "信息" in org.name else "生产基地"
         tail = (
-            f', "manufacturer": {_dumps(org.name)}, "manufacturer_address": {_dumps(org.address)}, '
-            f'"production_site": {_dumps(org.name[:8] + site)}, "production_site_address": {_dumps(org.address)}, '
+            f', "manufacturer": {dumps(org.name)}, "manufacturer_address": {dumps(org.address)}, '
+            f'"production_site": {dumps(org.name[:8] + site)}, "production_site_address": {dumps(org.address)}, '
             f'"difference_statement": ""}}]'
         )
         holders.append(_Holder(org.pk, org.name, org.name_en, org.address, tail))
     return holders, len(missing)
-
-
-class _Dates:
-    """Per-day strings, computed once per day rather than once per row."""
-
-    def __init__(self, vendor: str) -> None:
-        self.vendor = vendor
-        self._date: dict[date, str] = {}
-        self._dt: dict[tuple[date, int], str] = {}
-        self._expiry: dict[tuple[date, int], date] = {}
-
-    def d(self, day: date) -> str:
-        text = self._date.get(day)
-        if text is None:
-            text = self._date[day] = day.isoformat()
-        return text
-
-    def dt(self, day: date, hour: int) -> str:
-        """A local time of day as the database stores it (UTC)."""
-        text = self._dt.get((day, hour))
-        if text is None:
-            aware = timezone.make_aware(datetime.combine(day, dtime(hour))).astimezone(UTC)
-            text = str(aware.replace(tzinfo=None)) if self.vendor == "sqlite" else aware.isoformat(sep=" ")
-            self._dt[(day, hour)] = text
-        return text
-
-    def now(self) -> str:
-        aware = timezone.now().astimezone(UTC)
-        return str(aware.replace(tzinfo=None)) if self.vendor == "sqlite" else aware.isoformat(sep=" ")
-
-    def expiry(self, day: date, years: int) -> date:
-        value = self._expiry.get((day, years))
-        if value is None:
-            value = self._expiry[(day, years)] = expiry_for(day, years)
-        return value
 
 
 def _rows(
@@ -238,7 +180,7 @@ def _rows(
     counters: dict[str, int],
     first_cert_id: int,
     first_version_id: int,
-    dates: _Dates,
+    dates: Dates,
     statuses: Counter,
     ranges: dict[str, list[int]],
 ) -> Iterator[tuple[tuple, tuple]]:
@@ -308,7 +250,7 @@ def _rows(
             model = f"{BULK_MODEL_PREFIXES[rng.randrange(len(BULK_MODEL_PREFIXES))]}{rng.randint(1, 99)}"
             version = f"V{rng.randint(1, 6)}.{rng.randint(0, 9)}"
             units = (
-                f'[{{"product_name": {_dumps(product)}, "product_name_en": "", "trademark": "", '
+                f'[{{"product_name": {dumps(product)}, "product_name_en": "", "trademark": "", '
                 f'"models": ["{model}"], "version": "{version}"{holder.units_tail}'
             )
             expires_text = dates.d(expires)
@@ -329,84 +271,6 @@ def _rows(
             version_id += 1
 
 
-def _check_columns() -> None:
-    for model, columns in ((Certificate, CERT_COLUMNS), (CertificateVersion, VERSION_COLUMNS)):
-        actual = [f.column for f in model._meta.concrete_fields]
-        if actual != columns:
-            raise RuntimeError(f"{model.__name__} columns changed: update the bulk loader ({actual})")
-
-
-class _Writer:
-    """Inserts batches with the fastest path each database offers: COPY (PostgreSQL), executemany (SQLite).
-
-    Use as a context manager around the load. On PostgreSQL `write` hands the batch to a second thread and returns
-    at once (waiting only while an earlier batch is still queued): the server takes this batch while the caller
-    builds the next (libpq releases the GIL while it waits), about a fifth faster. SQLite writes inline: its work
-    runs in this process and binds every row under the GIL, so a thread only made the two contend (measured 7%
-    slower). The caller must not use the connection until the block has ended; the writer's first error is raised
-    in the caller (at its next `write`, or when the block ends) and the batches after it are dropped.
-    """
-
-    def __init__(self, cursor) -> None:
-        self.cursor = cursor
-        self.db = connections[DEFAULT_DB_ALIAS]  # the caller's connection (the worker thread would see its own)
-        self.vendor = connection.vendor
-        q = connection.ops.quote_name
-        self.tables = {
-            "cert": (q(Certificate._meta.db_table), CERT_COLUMNS),
-            "version": (q(CertificateVersion._meta.db_table), VERSION_COLUMNS),
-        }
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._cancelled = False
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> _Writer:
-        if self.vendor == "postgresql":
-            self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
-            self._thread.start()
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self._thread is None:
-            return
-        self._cancelled = exc is not None  # the caller failed: the batches still queued are not written
-        self._queue.put(None)
-        self._thread.join()  # never leave a statement running under the caller's commit or rollback
-        if self._error is not None:
-            if exc is None:
-                raise self._error
-            log.error("bulk writer failed while its caller failed too", exc_info=self._error)
-
-    def write(self, which: str, rows: list[tuple]) -> None:
-        if self._thread is None:
-            self._write(which, rows)
-            return
-        if self._error is not None:
-            raise self._error
-        self._queue.put((which, rows))
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None and not self._cancelled:
-                try:
-                    self._write(*item)
-                except BaseException as exc:  # handed to the caller's thread
-                    self._error = exc
-
-    def _write(self, which: str, rows: list[tuple]) -> None:
-        table, columns = self.tables[which]
-        cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-        if self.vendor == "postgresql":
-            # Django's exception classes, as the SQLite path (through Django's cursor) raises them.
-            with self.db.wrap_database_errors, self.cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            self.cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
-
-
 def bulk_certificates(
     n: int,
     *,
@@ -417,7 +281,7 @@ def bulk_certificates(
     """Add `n` demo certificates, each with its version 1, in one transaction."""
     if n <= 0:
         return BulkResult(0, 0.0, None, None, 0, {})
-    _check_columns()
+    check_columns()
     started = time.monotonic()
     today = timezone.localdate()
     vendor = connection.vendor
@@ -458,11 +322,11 @@ def bulk_certificates(
                 counters=counters,
                 first_cert_id=first_cert_id,
                 first_version_id=first_version_id,
-                dates=_Dates(vendor),
+                dates=Dates(vendor),
                 statuses=statuses,
                 ranges=ranges,
             )
-            with bulk_indexing(cursor) as indexing, _Writer(cursor) as writer:
+            with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
                 indexing.first_version_id = first_version_id
                 done = 0
                 while done < n:

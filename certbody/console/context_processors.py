@@ -9,7 +9,7 @@ from certbody.core.roles import Role
 
 # (label, url name, roles that see it)
 NAV = [
-    (_("My tasks"), "core:dashboard", None),
+    (_("My tasks"), "console:dashboard", None),
     (
         _("Applications"),
         "applications:list",
@@ -80,7 +80,7 @@ NAV = [
             Role.CLIENT,
         },
     ),
-    (_("Audit trail"), "core:audit", {Role.QUALITY, Role.MANAGEMENT, Role.ADMIN}),
+    (_("Audit trail"), "console:audit", {Role.QUALITY, Role.MANAGEMENT, Role.ADMIN}),
     (_("People"), "people:list", {Role.HR, Role.QUALITY, Role.MANAGEMENT}),
     (_("Impartiality risks"), "people:risks", {Role.HR, Role.QUALITY, Role.MANAGEMENT}),
     (_("Assignment suggestions"), "people:suggestions", {Role.ENGINEER, Role.MARKET}),
@@ -99,6 +99,6 @@ def navigation(request):
     for label, name, allowed in NAV:
         if allowed is None or roles & allowed:
             url = reverse(name)
-            active = request.path.startswith(url) and name != "core:dashboard"  # /console/ prefixes other pages
+            active = request.path.startswith(url) and name != "console:dashboard"  # /console/ prefixes other pages
             items.append({"label": label, "url": url, "active": active})
     return {"nav_items": items, "user_roles": [Role(r).label for r in sorted(roles)]}

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certbody.core.demo.bulk import bulk_certificates
-from certbody.core.demo.story import DemoBuilder, demo_logins, demo_present
+from certbody.demo.bulk import bulk_certificates
+from certbody.demo.story import DemoBuilder, demo_logins, demo_present
 
 DEFAULT_PASSWORD = "certbody-demo"
 

@@ -20,7 +20,7 @@ from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import services as cert_svc
 from certbody.certification.models import Finding, Result, Surveillance, TechnicalReview
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 from .clock import DemoClock
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certbody.applications.models import Application
-from certbody.core import scenarios as sc
 from certbody.core.models import AuditEvent
 from certbody.core.tests.pages import Pages
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def pages(client):
 
 
 def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("console:dashboard"))
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next=/console/"
 
@@ -34,7 +34,7 @@ def test_dashboard_lists_my_tasks_overdue_first(pages, cast, software_scheme):
     fresh = sc.submitted_application(cast, software_scheme, title="新的申请")
     Application.objects.filter(pk=late.pk).update(stage_due=timezone.localdate() - timedelta(days=2))
     pages.login(cast.market)
-    page = pages.get(reverse("core:dashboard")).content.decode()
+    page = pages.get(reverse("console:dashboard")).content.decode()
     assert page.index(late.number) < page.index(fresh.number)
     assert 'class="is-overdue"' in page and "1 overdue" in page
     assert reverse("applications:detail", args=[late.pk]) in page
@@ -42,12 +42,12 @@ def test_dashboard_lists_my_tasks_overdue_first(pages, cast, software_scheme):
 
 def test_empty_dashboard_says_so(pages, cast):
     pages.login(cast.hr)
-    assert "Nothing waiting for you." in pages.get(reverse("core:dashboard")).content.decode()
+    assert "Nothing waiting for you." in pages.get(reverse("console:dashboard")).content.decode()
 
 
 def test_layout_has_user_roles_language_switch_and_post_logout(pages, cast):
     pages.login(cast.engineer)
-    page = pages.get(reverse("core:dashboard")).content.decode()
+    page = pages.get(reverse("console:dashboard")).content.decode()
     assert str(cast.engineer) in page and "Certification engineer" in page
     assert 'action="/i18n/setlang/" method="post"' in page
     assert 'name="language" value="zh-hans"' in page and 'name="language" value="en"' in page
@@ -69,8 +69,8 @@ def test_every_page_is_free_of_inline_scripts_and_handlers(pages, cast, hardware
     application = Application.objects.get(pk=certificate.application_id)
     surveillance = certificate.surveillances.get()
     urls = [
-        reverse("core:dashboard"),
-        reverse("core:audit"),
+        reverse("console:dashboard"),
+        reverse("console:audit"),
         reverse("applications:list"),
         reverse("applications:create"),
         reverse("applications:detail", args=[application.pk]),
@@ -113,19 +113,19 @@ def test_language_switch_changes_the_page_language(client, cast):
 
 def test_audit_trail_is_for_quality_management_and_admin(pages, cast):
     pages.login(cast.engineer)
-    assert pages.get(reverse("core:audit")).status_code == 403
+    assert pages.get(reverse("console:audit")).status_code == 403
     pages.login(cast.client)
-    assert pages.get(reverse("core:audit")).status_code == 403
-    assert pages.client.post(reverse("core:audit")).status_code == 403
+    assert pages.get(reverse("console:audit")).status_code == 403
+    assert pages.client.post(reverse("console:audit")).status_code == 403
     for user in (cast.quality, cast.management, cast.admin):
         pages.login(user)
-        assert pages.get(reverse("core:audit")).status_code == 200
+        assert pages.get(reverse("console:audit")).status_code == 200
 
 
 def test_audit_trail_filters(pages, cast, software_scheme):
     certificate = sc.certified(cast, software_scheme)
     pages.login(cast.quality)
-    url = reverse("core:audit")
+    url = reverse("console:audit")
 
     def actions(**params):
         return {e.action for e in pages.get(url, data=params).context["page"].items}
@@ -148,9 +148,9 @@ def test_audit_trail_pages_by_sequence_newest_first(pages, cast, software_scheme
     total = AuditEvent.objects.count()
     assert total > 50
     pages.login(cast.quality)
-    first = pages.get(reverse("core:audit")).context["page"]
+    first = pages.get(reverse("console:audit")).context["page"]
     assert first.items[0].seq == total and len(first.items) == 50
-    second = pages.get(reverse("core:audit"), data={"after": first.next_cursor}).context["page"]
+    second = pages.get(reverse("console:audit"), data={"after": first.next_cursor}).context["page"]
     assert second.items[0].seq == total - 50
 
 
@@ -158,7 +158,7 @@ def test_verify_chain_reports_tampering(pages, cast, software_scheme):
     sc.submitted_application(cast, software_scheme)
     AuditEvent.objects.filter(action="application.submit").update(reason="edited afterwards")
     pages.login(cast.quality)
-    response = pages.client.post(reverse("core:audit"))
+    response = pages.client.post(reverse("console:audit"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Chain broken" in page and "content does not match its hash" in page

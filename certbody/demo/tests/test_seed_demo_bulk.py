@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.certificates.services import run_daily
-from certbody.core import scenarios as sc
 from certbody.core.audit import verify_chain
 from certbody.core.models import AuditEvent, NumberSequence
+from certbody.demo import scenarios as sc
 
 
 def _bulk(n: int) -> str:
@@ -80,7 +80,7 @@ def test_a_failing_batch_stops_the_bulk_writer_and_the_load_rolls_back_whole():
     """The writer's error reaches the caller (PostgreSQL writes on a second thread) and nothing stays written."""
     from django.db import IntegrityError, connection, transaction
 
-    from certbody.core.demo.bulk import CERT_COLUMNS, _Writer
+    from certbody.certificates.bulk import CERT_COLUMNS, Writer
 
     _bulk(50)
     q = connection.ops.quote_name
@@ -91,7 +91,7 @@ def test_a_failing_batch_stops_the_bulk_writer_and_the_load_rolls_back_whole():
     fresh = [(top + 1 + i, f"BULKTEST-{i}", *row[2:]) for i, row in enumerate(existing[:3])]
     clash = [(top + 10, existing[0][1], *existing[0][2:])]  # the number of a certificate already there
 
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor, _Writer(cursor) as writer:
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor, Writer(cursor) as writer:
         writer.write("cert", fresh)
         writer.write("cert", clash)
         writer.write("cert", [(top + 11, "BULKTEST-after", *existing[1][2:])])

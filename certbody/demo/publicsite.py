@@ -1,6 +1,6 @@
 """Demo content of the public website, through the real services: the rules of every scheme as documents
 (one with an earlier version in its history), an application form and templates, the 2021 CSR report
-and a fee schedule. Called once by `seed_demo` (certbody/core/demo/story.py); does nothing if content exists.
+and a fee schedule. Called once by `seed_demo` (certbody/demo/story.py); does nothing if content exists.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certbody.core.roles import Role
+from certbody.publicsite import services
+from certbody.publicsite.models import DocumentKind, PublishedDocument
 from certbody.schemes.models import ProductCategory, Scheme
-
-from . import services
-from .models import DocumentKind, PublishedDocument
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date, datetime
 from datetime import time as dtime
 from typing import Any
@@ -42,10 +41,8 @@ INSERT_BATCH = 5_000  # small enough that the writer thread starts early and fin
 
 
 def check_upload_size(size: int | None) -> None:
-    # Its own limit: a legacy register is larger than a document (200,000 rows of CSV are about 30 MB).
-    limit = getattr(settings, "CERTBODY_MAX_IMPORT_BYTES", None) or int(
-        os.environ.get("CERTBODY_MAX_IMPORT_BYTES", 100 * 1024 * 1024)
-    )
+    # Its own limit (CERTBODY_MAX_IMPORT_BYTES): a legacy register is larger than a document.
+    limit = settings.CERTBODY_MAX_IMPORT_BYTES
     if size is not None and size > limit:
         raise InvalidInput(
             _("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}, code="file_too_large"

@@ -33,8 +33,8 @@ def count_verification(certificate_id: int) -> None:
             _since = time.monotonic()
         _pending[certificate_id] += 1
         _hits += 1
-        due = _hits >= getattr(settings, "PUBLIC_VERIFY_FLUSH_HITS", 200) or (
-            time.monotonic() - _since >= getattr(settings, "PUBLIC_VERIFY_FLUSH_SECONDS", 2.0)
+        due = _hits >= settings.PUBLIC_VERIFY_FLUSH_HITS or (
+            time.monotonic() - _since >= settings.PUBLIC_VERIFY_FLUSH_SECONDS
         )
     if due:
         flush_verifications()

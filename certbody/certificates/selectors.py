@@ -38,10 +38,6 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
     return qs.none()
 
 
-def can_view_certificate(user: Any, certificate: Certificate) -> bool:
-    return certificates_for(user).filter(pk=certificate.pk).exists()
-
-
 def ensure_certificate_open_for(certificate: Certificate, *, kind: str, organisation: Any) -> None:
     """A change, extension or recertification needs a live certificate of the same client."""
     from certbody.applications.models import Application

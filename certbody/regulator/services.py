@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from datetime import time as dtime
 from typing import Any
 
 from django.conf import settings
@@ -378,7 +377,3 @@ def export_generate(*, run_id: int) -> ExportRun:
             after={"kind": run.kind, "rows": run.row_count, "since": since, "cutoff": cutoff, "file": run.file.name},
         )
     return run
-
-
-def start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, dtime.min))

@@ -18,8 +18,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import VerificationCount
-
 _lock = threading.Lock()
 _pending: Counter[int] = Counter()
 _since = time.monotonic()
@@ -80,11 +78,6 @@ def discard_pending() -> None:
     with _lock:
         _pending.clear()
         _hits = 0
-
-
-def verification_count(certificate_id: int) -> int:
-    row = VerificationCount.objects.filter(certificate_id=certificate_id).values_list("count", flat=True).first()
-    return row or 0
 
 
 def _flush_at_exit() -> None:

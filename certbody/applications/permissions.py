@@ -27,10 +27,6 @@ def applications_for(user: Any) -> QuerySet[Application]:
     return qs.filter(conditions).distinct()
 
 
-def can_view_application(user: Any, application: Application) -> bool:
-    return applications_for(user).filter(pk=application.pk).exists()
-
-
 def can_edit_application(user: Any, application: Application) -> bool:
     return has_role(user, Role.MARKET) or is_member_of(user, application.organisation_id)
 

@@ -36,8 +36,6 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
     return qs.none()
 
 
-def can_view_certificate(user: Any, certificate: Certificate) -> bool:
-    return certificates_for(user).filter(pk=certificate.pk).exists()
 
 
 # A holder search naming more organisations than this is too vague to be useful; the first ones are used.

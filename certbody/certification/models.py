@@ -236,10 +236,6 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.description[:40]}"
 
-    @property
-    def is_nonconformity(self) -> bool:
-        return self.severity != self.Severity.OBSERVATION
-
 
 FI = Finding.Status
 FINDING_FLOW = Workflow(

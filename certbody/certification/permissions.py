@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 
-from certbody.core.errors import NotIndependent
 from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 
@@ -21,29 +19,8 @@ def involvements_of(user: Any, *, application=None, surveillance=None) -> QueryS
     return qs.filter(surveillance=surveillance)
 
 
-def ensure_independent(user: Any, *, application=None, surveillance=None, step: str) -> None:
-    """Refuse a review or decision by anyone who took part in the evaluation, naming the part."""
-    parts = sorted(
-        {str(i.get_part_display()) for i in involvements_of(user, application=application, surveillance=surveillance)}
-    )
-    if parts:
-        case = application if application is not None else surveillance
-        raise NotIndependent(
-            _(
-                "%(user)s took part in the evaluation of %(case)s (%(parts)s) and so may not %(step)s "
-                "(ISO/IEC 17065 7.5 and 7.6)."
-            )
-            % {"user": user, "case": case, "parts": "、".join(parts), "step": step},
-            details={"parts": parts},
-        )
-
-
 def is_independent(user: Any, *, application=None, surveillance=None) -> bool:
     return not involvements_of(user, application=application, surveillance=surveillance).exists()
-
-
-def case_engineer(case) -> Any:
-    return case.engineer
 
 
 def can_manage_case(user: Any, case) -> bool:

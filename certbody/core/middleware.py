@@ -52,7 +52,7 @@ def client_address(meta) -> str:
     from django.conf import settings
 
     remote = meta.get("REMOTE_ADDR", "") or ""
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0
+    count = settings.TRUSTED_PROXY_COUNT or 0
     if count <= 0:
         return remote
     hops = [hop.strip() for hop in (meta.get("HTTP_X_FORWARDED_FOR", "") or "").split(",")]

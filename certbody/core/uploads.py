@@ -80,33 +80,6 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-def check_document(upload: Any, *, allowed: tuple[str, ...] = ("application/pdf",)) -> bytes:
-    """Read the upload, refuse it unless its bytes are an allowed type within the size limit."""
-    name = getattr(upload, "name", "") or _("the file")
-    size = getattr(upload, "size", None)
-    limit = settings.CERTBODY_MAX_UPLOAD_BYTES
-    if size is not None and size > limit:
-        raise InvalidInput(
-            _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // (1024 * 1024)},
-            code="file_too_large",
-        )
-    upload.seek(0)
-    content = upload.read(limit + 1)
-    upload.seek(0)
-    if len(content) > limit:
-        raise InvalidInput(
-            _("%(name)s is larger than %(limit)d MB.") % {"name": name, "limit": limit // (1024 * 1024)},
-            code="file_too_large",
-        )
-    kind = sniff(content)
-    if kind not in allowed:
-        raise InvalidInput(
-            _("%(name)s is not a PDF document (its content was checked, not its name).") % {"name": name},
-            code="file_type",
-        )
-    return content
-
-
 @dataclass(frozen=True)
 class CheckedFile:
     """An upload that passed every check: safe name, content type, bytes and their SHA-256."""
@@ -213,3 +186,24 @@ def check_upload(upload: Any, *, allowed: tuple[str, ...] = DOCUMENT_TYPES) -> C
             code="file_type_mismatch",
         )
     return CheckedFile(name=name, kind=kind, content=content, sha256=hashlib.sha256(content).hexdigest())
+
+
+# A ZIP container's own refusals say nothing useful to someone who was asked for a PDF.
+_NOT_THE_TYPE = frozenset({"file_type", "file_damaged", "zip_bomb", "zip_traversal"})
+
+
+def check_document(upload: Any, *, allowed: tuple[str, ...] = (PDF,)) -> bytes:
+    """The bytes of a document that passed every check of `check_upload` (a PDF unless `allowed` says otherwise).
+
+    The refusal of another type says a PDF was expected; the other refusals are check_upload's own.
+    """
+    try:
+        return check_upload(upload, allowed=allowed).content
+    except InvalidInput as exc:
+        if exc.code not in _NOT_THE_TYPE:
+            raise
+        name = getattr(upload, "name", "") or _("the file")
+        raise InvalidInput(
+            _("%(name)s is not a PDF document (its content was checked, not its name).") % {"name": name},
+            code="file_type",
+        ) from None

@@ -92,7 +92,7 @@ def notify(users, kind: str, params: dict[str, Any], *, url: str = "", mail: boo
 
 
 def settings_url(path: str) -> str:
-    base = getattr(settings, "CERTBODY_PUBLIC_URL", "") or "http://127.0.0.1:8000"
+    base = settings.CERTBODY_PUBLIC_URL
     return base.rstrip("/") + path
 
 

@@ -324,7 +324,7 @@ def invitation_create(*, actor: Any, email: str) -> tuple[Invitation, str]:
 
 def invitation_quota_take(organisation_id: int) -> bool:
     """Count one invitation against the organisation's daily cap (PORTAL_INVITATIONS_PER_DAY, 0 = no cap)."""
-    limit = getattr(settings, "PORTAL_INVITATIONS_PER_DAY", 20)
+    limit = settings.PORTAL_INVITATIONS_PER_DAY
     if not limit:
         return True
     day = timezone.now().strftime("%Y%m%d")
@@ -434,7 +434,7 @@ def check_batch(files: list[Any]) -> None:
             code="too_many_files",
             details={"fields": {"files": "too_many"}},
         )
-    total_limit = getattr(settings, "PORTAL_MAX_REQUEST_BYTES", 2 * settings.CERTBODY_MAX_UPLOAD_BYTES)
+    total_limit = settings.PORTAL_MAX_REQUEST_BYTES
     if len(files) > 1 and sum(getattr(f, "size", 0) or 0 for f in files) > total_limit:
         raise InvalidInput(
             _("The files together are larger than %(size)s; send them in several parts.")

@@ -25,6 +25,7 @@ from certbody.applications.permissions import can_see_files, case_files_for
 from certbody.applications.selectors import missing_items
 from certbody.certificates.models import Certificate
 from certbody.clients.models import Organisation
+from certbody.core import throttle
 from certbody.core.errors import DomainError
 from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role
@@ -54,7 +55,6 @@ from .models import (
 )
 from .notify import render as render_notification
 from .permissions import is_client, own_applications
-from .throttle import signup_retry_after
 
 S = Application.Status
 EDITABLE = (S.DRAFT, S.RETURNED)
@@ -97,7 +97,7 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _too_many(request: HttpRequest) -> HttpResponse | None:
     """The 429 answer when this address sent too many sign-ups; nothing of the refused one is stored."""
-    wait = signup_retry_after(request)
+    wait = throttle.retry_after(request, throttle.SIGNUP)
     if wait is None:
         return None
     context = {"minutes": max(1, -(-wait // 60)), "back": request.path}

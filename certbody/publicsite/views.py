@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certbody.core import throttle
 from certbody.core.errors import DomainError
 from certbody.core.views import (
     Action,
@@ -43,7 +44,6 @@ from .permissions import (
     can_manage_fees,
     can_manage_library,
 )
-from .throttle import complaint_retry_after
 
 SESSION_KEY = "publicsite_complaint"  # the pk of the complaint this session sent last
 TOKENS_KEY = "publicsite_complaint_tokens"  # submission tokens this session was given and has not used yet
@@ -169,7 +169,7 @@ def labs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def complaint(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        wait = complaint_retry_after(request)
+        wait = throttle.retry_after(request, throttle.COMPLAINT)
         if wait is not None:
             response = render(request, "publicsite/too_many.html", {"seconds": wait}, status=429)
             response["Retry-After"] = str(wait)

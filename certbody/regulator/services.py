@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date, datetime
-from datetime import time as dtime
 from typing import Any
 
 from django.conf import settings
@@ -41,10 +39,8 @@ INSERT_BATCH = 5_000  # small enough that the writer thread starts early and fin
 
 
 def check_upload_size(size: int | None) -> None:
-    # Its own limit: a legacy register is larger than a document (200,000 rows of CSV are about 30 MB).
-    limit = getattr(settings, "CERTBODY_MAX_IMPORT_BYTES", None) or int(
-        os.environ.get("CERTBODY_MAX_IMPORT_BYTES", 100 * 1024 * 1024)
-    )
+    # Its own limit (CERTBODY_MAX_IMPORT_BYTES): a legacy register is larger than a document.
+    limit = settings.CERTBODY_MAX_IMPORT_BYTES
     if size is not None and size > limit:
         raise InvalidInput(
             _("The file is larger than %(limit)d MB.") % {"limit": limit // (1024 * 1024)}, code="file_too_large"
@@ -380,7 +376,3 @@ def export_generate(*, run_id: int) -> ExportRun:
             after={"kind": run.kind, "rows": run.row_count, "since": since, "cutoff": cutoff, "file": run.file.name},
         )
     return run
-
-
-def start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, dtime.min))

@@ -11,9 +11,9 @@ from ninja import Field, Query, Router, Schema
 from certbody.api.common import Day, Text
 from certbody.api.errors import ErrorOut, error_body
 from certbody.certificates.search import SearchParams, public_certificate, search_certificates
+from certbody.core.throttle import retry_after
 
 from .services import count_verification
-from .throttle import retry_after
 
 router = Router(auth=None, tags=["public registry"])
 

@@ -86,9 +86,9 @@ def _release(conn) -> None:
 
 def public_fast_path(django_app):
     from certbody.certificates.search import public_certificate
+    from certbody.core.throttle import retry_after
 
     from .services import count_verification
-    from .throttle import retry_after
 
     def respond(start_response, status: str, body: dict, extra=()):
         data = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False).encode()

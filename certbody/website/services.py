@@ -18,8 +18,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import VerificationCount
-
 _lock = threading.Lock()
 _pending: Counter[int] = Counter()
 _since = time.monotonic()
@@ -33,8 +31,8 @@ def count_verification(certificate_id: int) -> None:
             _since = time.monotonic()
         _pending[certificate_id] += 1
         _hits += 1
-        due = _hits >= getattr(settings, "PUBLIC_VERIFY_FLUSH_HITS", 200) or (
-            time.monotonic() - _since >= getattr(settings, "PUBLIC_VERIFY_FLUSH_SECONDS", 2.0)
+        due = _hits >= settings.PUBLIC_VERIFY_FLUSH_HITS or (
+            time.monotonic() - _since >= settings.PUBLIC_VERIFY_FLUSH_SECONDS
         )
     if due:
         flush_verifications()
@@ -80,11 +78,6 @@ def discard_pending() -> None:
     with _lock:
         _pending.clear()
         _hits = 0
-
-
-def verification_count(certificate_id: int) -> int:
-    row = VerificationCount.objects.filter(certificate_id=certificate_id).values_list("count", flat=True).first()
-    return row or 0
 
 
 def _flush_at_exit() -> None:

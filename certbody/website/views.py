@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods
 from certbody.certificates.models import Certificate
 from certbody.certificates.search import SearchParams, public_certificate, search_certificates
 from certbody.core.errors import InvalidInput
+from certbody.core.throttle import retry_after
 
 from .services import count_verification
-from .throttle import retry_after
 
 TEXT_PARAMS = ("q", "number", "holder", "product", "manufacturer", "category", "status", "cursor")
 

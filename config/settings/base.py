@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("CERTBODY_VAR_DIR", BASE_DIR / "var"))
@@ -16,6 +15,18 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+# Every setting the code reads is declared in this file, read from the environment where a deployment may change
+# it; README "Configuration (environment)" lists each variable. prod.py and test.py only override values.
 
 
 # Development default only; prod.py refuses to start without SECRET_KEY in the environment.
@@ -148,7 +159,11 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20  # the portal takes 10 files a request and says so; beyond 20 Django answers 400
-CERTBODY_MAX_UPLOAD_BYTES = int(os.environ.get("CERTBODY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+CERTBODY_MAX_UPLOAD_BYTES = env_int("CERTBODY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)  # one uploaded file
+# Several files sent together (portal messages); each is also held to CERTBODY_MAX_UPLOAD_BYTES.
+PORTAL_MAX_REQUEST_BYTES = env_int("PORTAL_MAX_REQUEST_BYTES", 2 * CERTBODY_MAX_UPLOAD_BYTES)
+# A legacy register is larger than a document (200,000 rows of CSV are about 30 MB).
+CERTBODY_MAX_IMPORT_BYTES = env_int("CERTBODY_MAX_IMPORT_BYTES", 100 * 1024 * 1024)
 
 # --- jobs -----------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (zero set-up locally).
@@ -166,18 +181,33 @@ if os.environ.get("REDIS_URL"):
     }
 
 # Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the header is ignored).
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-PUBLIC_RATE_LIMIT = int(os.environ.get("PUBLIC_RATE_LIMIT", "300"))  # public registry requests per IP a minute
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# --- rate limits (certbody/core/throttle.py; a limit of 0 turns it off) ------------------------------------------
+PUBLIC_RATE_LIMIT = env_int("PUBLIC_RATE_LIMIT", 300)  # public registry requests per client IP a window
+PUBLIC_RATE_WINDOW = env_int("PUBLIC_RATE_WINDOW", 60)  # seconds
+PUBLICSITE_COMPLAINT_LIMIT = env_int("PUBLICSITE_COMPLAINT_LIMIT", 10)  # complaints per client IP a window
+PUBLICSITE_COMPLAINT_WINDOW = env_int("PUBLICSITE_COMPLAINT_WINDOW", 3600)
+PORTAL_REGISTER_RATE_LIMIT = env_int("PORTAL_REGISTER_RATE_LIMIT", 10)  # sign-ups per client IP a window
+PORTAL_REGISTER_RATE_WINDOW = env_int("PORTAL_REGISTER_RATE_WINDOW", 3600)
+PORTAL_INVITATIONS_PER_DAY = env_int("PORTAL_INVITATIONS_PER_DAY", 20)  # per client organisation
+
+# The public look-up buffers its verification counts: written every N hits or S seconds, whichever comes first.
+PUBLIC_VERIFY_FLUSH_HITS = env_int("PUBLIC_VERIFY_FLUSH_HITS", 200)
+PUBLIC_VERIFY_FLUSH_SECONDS = env_float("PUBLIC_VERIFY_FLUSH_SECONDS", 2.0)
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certbody@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_NAME = "sessionid"  # Django's default, named here because the API's session auth reads it
+LANGUAGE_COOKIE_NAME = "django_language"  # Django's default, read by the registry's WSGI fast path
+# Production turns these on (prod.py); the registry's WSGI fast path reads them before any middleware runs.
+SECURE_SSL_REDIRECT = False
+SECURE_PROXY_SSL_HEADER = None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-
-NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_MAX_LIMIT = 200
 
 # Name of the certification body as printed on its documents; data, not code.
 CERTBODY_ORG_NAME = os.environ.get("CERTBODY_ORG_NAME", "重庆国家金融科技认证中心有限责任公司")
@@ -185,7 +215,15 @@ CERTBODY_ORG_NAME_EN = os.environ.get(
     "CERTBODY_ORG_NAME_EN", "Chongqing National Fintech Certification Center Co., Ltd."
 )
 CERTBODY_ORG_ADDRESS = os.environ.get("CERTBODY_ORG_ADDRESS", "重庆市江北区金融城3号T1栋26楼")
-CERTBODY_PUBLIC_URL = os.environ.get("CERTBODY_PUBLIC_URL", "http://127.0.0.1:8000")  # verification links
+CERTBODY_PUBLIC_URL = os.environ.get("CERTBODY_PUBLIC_URL") or "http://127.0.0.1:8000"  # verification links
+
+# Ed25519 key that signs certificates (certbody/certificates/documents/keys.py): base64 of the raw 32 bytes, or a
+# file holding it. Without either a development key is generated into VAR_DIR; prod.py requires one.
+CERTBODY_SIGNING_KEY = os.environ.get("CERTBODY_SIGNING_KEY", "")
+CERTBODY_SIGNING_KEY_FILE = os.environ.get("CERTBODY_SIGNING_KEY_FILE", "")
+CERTBODY_SIGNING_KEY_REQUIRED = False
+
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "certbody-demo"  # the demo users' (manage.py seed_demo)
 
 LOGGING = {
     "version": 1,
@@ -193,5 +231,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-
-SITE_TITLE = _("certbody")

@@ -1,9 +1,9 @@
 """The body's Ed25519 signing key: loaded from the environment or a file, published with an id.
 
-- `CERTBODY_SIGNING_KEY`: base64 of the raw 32-byte private key; or
+- `CERTBODY_SIGNING_KEY` (setting, from the environment variable): base64 of the raw 32-byte private key; or
 - `CERTBODY_SIGNING_KEY_FILE`: a file holding the same base64 text;
-- neither (development and tests only): a key generated once into `var/signing-key`.
-  Production settings refuse to run without one.
+- neither (development and tests only): a key generated once into `VAR_DIR/signing-key`.
+  Production settings (CERTBODY_SIGNING_KEY_REQUIRED) refuse to sign without one.
 
 The key id is derived from the public key (no configuration to get wrong). Rotation: start with a new key;
 the first document it signs registers it and retires the previous key, which stays published.
@@ -53,20 +53,20 @@ def generate_key_text() -> str:
 
 
 def _dev_key_path() -> Path:
-    return Path(getattr(settings, "VAR_DIR", settings.BASE_DIR / "var")) / "signing-key"
+    return Path(settings.VAR_DIR) / "signing-key"
 
 
 def _key_text() -> str:
-    text = os.environ.get("CERTBODY_SIGNING_KEY") or getattr(settings, "CERTBODY_SIGNING_KEY", "")
+    text = settings.CERTBODY_SIGNING_KEY
     if text:
         return text
-    path = os.environ.get("CERTBODY_SIGNING_KEY_FILE") or getattr(settings, "CERTBODY_SIGNING_KEY_FILE", "")
+    path = settings.CERTBODY_SIGNING_KEY_FILE
     if path:
         try:
             return Path(path).read_text(encoding="ascii")
         except OSError as exc:
             raise ImproperlyConfigured(f"Cannot read CERTBODY_SIGNING_KEY_FILE {path}: {exc}") from exc
-    if (os.environ.get("DJANGO_SETTINGS_MODULE") or "").endswith(".prod"):
+    if settings.CERTBODY_SIGNING_KEY_REQUIRED:
         raise ImproperlyConfigured(
             "Production needs a signing key: set CERTBODY_SIGNING_KEY or CERTBODY_SIGNING_KEY_FILE "
             "(base64 of a raw 32-byte Ed25519 private key)."

@@ -27,7 +27,7 @@ SUPERSEDED = "superseded"
 
 
 def public_url() -> str:
-    return getattr(settings, "CERTBODY_PUBLIC_URL", "") or "http://127.0.0.1:8000"
+    return settings.CERTBODY_PUBLIC_URL
 
 
 def printed_status(version: CertificateVersion, certificate: Certificate) -> str:
@@ -73,7 +73,7 @@ def build_payload(
         "rule_version": version.rule_version,
         "mode_text": version.mode_text,
         "cb_name": version.cb_name,
-        "cb_name_en": getattr(settings, "CERTBODY_ORG_NAME_EN", ""),
+        "cb_name_en": settings.CERTBODY_ORG_NAME_EN,
         "cb_address": version.cb_address,
         "issued_on": version.issued_on.isoformat(),
         "valid_until": version.valid_until.isoformat(),

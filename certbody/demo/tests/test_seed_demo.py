@@ -22,8 +22,8 @@ def _seed(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_every_state_through_the_services(monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "s3cret-demo")
+def test_seed_demo_creates_every_state_through_the_services(settings):
+    settings.DEMO_PASSWORD = "s3cret-demo"
     output = _seed()
     today = timezone.localdate()
 

@@ -31,8 +31,8 @@ URL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture(autouse=True)
-def english_and_key1(monkeypatch):
-    monkeypatch.setenv("CERTBODY_SIGNING_KEY", KEY1)
+def english_and_key1(settings):
+    settings.CERTBODY_SIGNING_KEY = KEY1
     with translation.override("en"):
         yield
 
@@ -114,10 +114,10 @@ def test_pdf_signed_with_a_foreign_key_is_not_genuine(certificate):
     assert verify_pdf(pdf_mod.render_pdf(payload, document.key_id, code, URL)).result == ALTERED
 
 
-def test_old_pdf_stays_genuine_after_key_rotation_and_new_pdfs_use_the_new_key(certificate, monkeypatch):
+def test_old_pdf_stays_genuine_after_key_rotation_and_new_pdfs_use_the_new_key(certificate, settings):
     version = version_of(certificate)
     old = doc_svc.document_generate(actor=None, version=version)
-    monkeypatch.setenv("CERTBODY_SIGNING_KEY", KEY2)
+    settings.CERTBODY_SIGNING_KEY = KEY2
     new = doc_svc.document_for(actor=None, version=version)  # the key changed: a fresh document
     assert new.pk != old.pk and new.key_id != old.key_id
     assert verify_pdf(pdf_bytes(old)).result == GENUINE
@@ -129,10 +129,10 @@ def test_old_pdf_stays_genuine_after_key_rotation_and_new_pdfs_use_the_new_key(c
     assert published[old.key_id]["retired_at"] and published[new.key_id]["retired_at"] is None
 
 
-def test_signature_dated_after_its_key_was_retired_is_altered(certificate, monkeypatch):
+def test_signature_dated_after_its_key_was_retired_is_altered(certificate, settings):
     version = version_of(certificate)
     old = doc_svc.document_generate(actor=None, version=version)
-    monkeypatch.setenv("CERTBODY_SIGNING_KEY", KEY2)
+    settings.CERTBODY_SIGNING_KEY = KEY2
     doc_svc.document_generate(actor=None, version=version)
     late = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
     payload = {**old.payload, "signed_at": late.isoformat()}
@@ -249,25 +249,25 @@ def test_the_qr_code_verifies_against_our_documents(certificate):
     assert verify_code(n, v, document.key_id, "not base32!").result == ALTERED
 
 
-def test_production_refuses_to_sign_without_a_configured_key(monkeypatch, tmp_path):
+def test_production_refuses_to_sign_without_a_configured_key(settings, tmp_path):
     from django.core.exceptions import ImproperlyConfigured
 
     from certbody.certificates.documents import keys
 
-    monkeypatch.delenv("CERTBODY_SIGNING_KEY")
-    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+    settings.CERTBODY_SIGNING_KEY = ""
+    settings.CERTBODY_SIGNING_KEY_REQUIRED = True  # as config/settings/prod.py says
     with pytest.raises(ImproperlyConfigured):
         keys.active_key()
     key_file = tmp_path / "key"
     key_file.write_text(KEY2)
-    monkeypatch.setenv("CERTBODY_SIGNING_KEY_FILE", str(key_file))
+    settings.CERTBODY_SIGNING_KEY_FILE = str(key_file)
     assert keys.active_key()[0] == keys.key_id_for(keys.raw_public(private_key_from_text(KEY2).public_key()))
 
 
-def test_development_key_is_generated_once_into_var(monkeypatch, settings, tmp_path):
+def test_development_key_is_generated_once_into_var(settings, tmp_path):
     from certbody.certificates.documents import keys
 
-    monkeypatch.delenv("CERTBODY_SIGNING_KEY")
+    settings.CERTBODY_SIGNING_KEY = ""
     settings.VAR_DIR = tmp_path
     first = keys.active_key()[0]
     assert (tmp_path / "signing-key").stat().st_mode & 0o777 == 0o600

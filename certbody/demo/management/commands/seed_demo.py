@@ -6,17 +6,15 @@ manage.py seed_demo --certificates 1000000   # and a million more certificates, 
 
 from __future__ import annotations
 
-import os
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certbody.demo.bulk import bulk_certificates
 from certbody.demo.story import DemoBuilder, demo_logins, demo_present
-
-DEFAULT_PASSWORD = "certbody-demo"
 
 
 class Command(BaseCommand):
@@ -42,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError(_("--certificates must be zero or more."))
         if batch_size < 1:
             raise CommandError(_("--batch-size must be at least 1."))
-        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        password = settings.DEMO_PASSWORD
         if not skip_demo:
             self._demo(password)
         if certificates:

@@ -19,9 +19,11 @@ field guards itself, cheaply:
 - creating a row in any state is allowed (`objects.create`, `bulk_create`, the
   certificate importer and the demo seeding write new rows only).
 
-What stays open, knowingly: raw SQL, `_base_manager.update()`, and historical models in
-data migrations (plain fields there). `status_override()` lifts the guard for test
-fixtures that need a state no service reaches cheaply; production code never uses it.
+What stays open, knowingly: raw SQL, `_base_manager.update()`, historical models in
+data migrations (plain fields there), and a stale copy saved whole over a newer state
+(the value is unchanged in memory; `lock()` before writing is what prevents that).
+`status_override()` lifts the guard for test fixtures that need a state no service
+reaches cheaply; production code never uses it.
 """
 
 from __future__ import annotations

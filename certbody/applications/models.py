@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from certbody.core.workflow import T, Workflow
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
 
 
 def _stored_path(instance, filename: str) -> str:
@@ -52,7 +52,7 @@ class Application(models.Model):
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INITIAL)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     organisation = models.ForeignKey(
         "clients.Organisation", verbose_name=_("client"), on_delete=models.PROTECT, related_name="applications"
     )
@@ -97,6 +97,8 @@ class Application(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     stage_due = models.DateField(_("step due"), null=True, blank=True, db_index=True)
 
+    objects = StatusQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
@@ -114,8 +116,8 @@ class Application(models.Model):
 S = Application.Status
 OPEN_STEPS = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.EVALUATION, S.REVIEW, S.DECISION]
 APPLICATION_FLOW = Workflow(
+    Application,
     _("application"),
-    S,
     [
         T("submit", [S.DRAFT, S.RETURNED], S.SUBMITTED, _("submit")),
         T("return", [S.SUBMITTED], S.RETURNED, _("return for completion")),

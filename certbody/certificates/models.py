@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from certbody.core.workflow import T, Workflow
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
 
 
 class Certificate(models.Model):
@@ -29,7 +29,7 @@ class Certificate(models.Model):
     }
 
     number = models.CharField(_("certificate number"), max_length=60, unique=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.VALID)
+    status = StatusField(_("status"), max_length=12, choices=Status.choices, default=Status.VALID)
     # No single-column indexes where a composite index below starts with the column (organisation, category),
     # and a partial one for the application (legacy imports have none): each index is paid on every bulk insert.
     organisation = models.ForeignKey(
@@ -62,6 +62,8 @@ class Certificate(models.Model):
     # The manufacturers of the current version's units, for the public search (one LIKE / trigram index per row).
     manufacturer_names = models.CharField(_("manufacturers"), max_length=500, blank=True, default="")
 
+    objects = StatusQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
@@ -87,8 +89,8 @@ class Certificate(models.Model):
 
 C = Certificate.Status
 CERTIFICATE_FLOW = Workflow(
+    Certificate,
     _("certificate"),
-    C,
     [
         T("suspend", [C.VALID], C.SUSPENDED, _("suspend")),
         T("restore", [C.SUSPENDED], C.VALID, _("restore")),
@@ -205,10 +207,12 @@ class NonconformityCase(models.Model):
     description = models.TextField(_("description"))
     confirmed_on = models.DateField(_("confirmed on"))
     suspend_by = models.DateField(_("suspend by"), db_index=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    status = StatusField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nonconformity case")
@@ -221,8 +225,8 @@ class NonconformityCase(models.Model):
 
 NC = NonconformityCase.Status
 NONCONFORMITY_FLOW = Workflow(
+    NonconformityCase,
     _("nonconformity case"),
-    NC,
     [
         T("suspend", [NC.OPEN], NC.SUSPENDED, _("suspend the certificate")),
         T("resolve", [NC.OPEN], NC.RESOLVED, _("resolve")),

@@ -36,8 +36,6 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
     return qs.none()
 
 
-
-
 # A holder search naming more organisations than this is too vague to be useful; the first ones are used.
 MAX_HOLDERS = 2000
 # Fewer matching certificates than this are cheaper to sort than to find by walking the date index.

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from certbody.core.workflow import T, Workflow
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
 
 
 class Involvement(models.Model):
@@ -81,7 +81,7 @@ class TestOrder(models.Model):
     )
     lab = models.ForeignKey("labs.Lab", verbose_name=_("laboratory"), on_delete=models.PROTECT, related_name="orders")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.TYPE_TEST)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ORDERED)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.ORDERED)
     sample_description = models.CharField(_("sample"), max_length=200, blank=True)
     ordered_on = models.DateField(_("ordered on"))
     sample_sent_on = models.DateField(_("sample sent on"), null=True, blank=True)
@@ -93,6 +93,8 @@ class TestOrder(models.Model):
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("test order")
@@ -114,8 +116,8 @@ class TestOrder(models.Model):
 
 TO = TestOrder.Status
 TEST_ORDER_FLOW = Workflow(
+    TestOrder,
     _("test order"),
-    TO,
     [
         T("send_sample", [TO.ORDERED], TO.SAMPLE_SENT, _("record the sample as sent")),
         T("receive_sample", [TO.ORDERED, TO.SAMPLE_SENT], TO.SAMPLE_RECEIVED, _("record the sample as received")),
@@ -144,7 +146,7 @@ class Inspection(models.Model):
         "Surveillance", null=True, blank=True, on_delete=models.PROTECT, related_name="inspections"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     site = models.ForeignKey(
         "clients.ProductionSite", verbose_name=_("site"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -153,6 +155,8 @@ class Inspection(models.Model):
     conclusion = models.CharField(_("conclusion"), max_length=10, choices=Result.choices, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection")
@@ -174,8 +178,8 @@ class Inspection(models.Model):
 
 IN = Inspection.Status
 INSPECTION_FLOW = Workflow(
+    Inspection,
     _("inspection"),
-    IN,
     [
         T("complete", [IN.PLANNED], IN.COMPLETED, _("complete the inspection")),
         T("cancel", [IN.PLANNED], IN.CANCELLED, pgettext_lazy("task", "cancel")),
@@ -220,13 +224,15 @@ class Finding(models.Model):
     clause = models.CharField(_("requirement / clause"), max_length=100, blank=True)
     description = models.TextField(_("description"))
     corrective_action = models.TextField(_("corrective action"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = StatusField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("finding")
@@ -239,7 +245,7 @@ class Finding(models.Model):
 
 FI = Finding.Status
 FINDING_FLOW = Workflow(
-    _("finding"), FI, [T("close", [FI.OPEN], FI.CLOSED, _("close after verifying the corrective action"))]
+    Finding, _("finding"), [T("close", [FI.OPEN], FI.CLOSED, _("close after verifying the corrective action"))]
 )
 
 
@@ -304,7 +310,7 @@ class Surveillance(models.Model):
     sequence_no = models.PositiveSmallIntegerField(_("number"))
     due_on = models.DateField(_("due"), db_index=True)
     methods = models.JSONField(_("methods"), default=list)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
     engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -316,6 +322,8 @@ class Surveillance(models.Model):
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("surveillance")
@@ -329,8 +337,8 @@ class Surveillance(models.Model):
 
 SV = Surveillance.Status
 SURVEILLANCE_FLOW = Workflow(
+    Surveillance,
     _("surveillance"),
-    SV,
     [
         T("start", [SV.PLANNED], SV.IN_PROGRESS, _("start the surveillance")),
         T("complete", [SV.IN_PROGRESS], SV.COMPLETED, _("decide the surveillance outcome")),

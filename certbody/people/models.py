@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
+
 from .rules import rule_labels
 
 
@@ -240,12 +242,14 @@ class Authorisation(models.Model):
     schemes = models.ManyToManyField("schemes.Scheme", verbose_name=_("schemes"), blank=True, related_name="+")
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(_("reason"), blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True, blank=True, on_delete=models.PROTECT
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("authorisation")
@@ -267,6 +271,18 @@ class Authorisation(models.Model):
         if any(s.pk == scheme.pk for s in self.schemes.all()):
             return True
         return any(c.pk == scheme.category_id for c in self.categories.all())
+
+
+AU = Authorisation.Status
+AUTHORISATION_FLOW = Workflow(
+    Authorisation,
+    _("authorisation"),
+    [
+        T("suspend", [AU.ACTIVE], AU.SUSPENDED, _("suspend")),
+        T("reinstate", [AU.SUSPENDED], AU.ACTIVE, _("reinstate")),
+        T("revoke", [AU.ACTIVE, AU.SUSPENDED], AU.REVOKED, _("revoke")),
+    ],
+)
 
 
 class Declaration(models.Model):
@@ -382,7 +398,7 @@ class AssignmentOverride(models.Model):
     )
     rules = models.JSONField(_("rules overridden"), default=list)
     reason = models.TextField(_("reason"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -395,6 +411,8 @@ class AssignmentOverride(models.Model):
     decision_reason = models.TextField(_("approval reason"), blank=True)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
+    objects = StatusQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("assignment override")
         verbose_name_plural = _("assignment overrides")
@@ -405,6 +423,20 @@ class AssignmentOverride(models.Model):
 
     def rule_labels(self) -> list[str]:
         return rule_labels(self.rules)
+
+
+AO = AssignmentOverride.Status
+# Born requested (record_creation "override_request"); audit actions keep their "assignment." names.
+OVERRIDE_FLOW = Workflow(
+    AssignmentOverride,
+    _("assignment override"),
+    [
+        T("override_approve", [AO.REQUESTED], AO.APPROVED, _("approve")),
+        T("override_reject", [AO.REQUESTED], AO.REJECTED, _("reject")),
+        T("override_used", [AO.APPROVED], AO.USED, _("use")),
+    ],
+    action_prefix="assignment",
+)
 
 
 class CommitteeMember(models.Model):
@@ -500,13 +532,15 @@ class Risk(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.PROTECT
     )
     review_on = models.DateField(_("review date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = StatusField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     # Fed automatically: the consultancy engagement or conflict the risk came from.
     engagement = models.OneToOneField(
         ConsultancyEngagement, null=True, blank=True, on_delete=models.PROTECT, related_name="risk"
     )
     conflict = models.OneToOneField(Conflict, null=True, blank=True, on_delete=models.PROTECT, related_name="risk")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("impartiality risk")
@@ -519,6 +553,10 @@ class Risk(models.Model):
     @property
     def score(self) -> int:
         return self.likelihood * self.impact
+
+
+RI = Risk.Status
+RISK_FLOW = Workflow(Risk, _("impartiality risk"), [T("close", [RI.OPEN], RI.CLOSED, _("close"))])
 
 
 class RiskCheck(models.Model):

@@ -9,17 +9,18 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from certbody.core.audit import audit_record
 from certbody.core.errors import DomainError, InvalidInput, NotAllowed
 from certbody.core.permissions import has_role, require
 from certbody.core.roles import Role
-from certbody.core.workflow import T, Workflow, lock
+from certbody.core.workflow import lock, record_creation
 
 from . import engine
 from .engine import AUTHORISED_BY, Refusal, case_context
 from .models import (
+    AUTHORISATION_FLOW,
+    OVERRIDE_FLOW,
     AssignmentOverride,
     AssignmentRole,
     Authorisation,
@@ -43,21 +44,6 @@ MANAGERS = (Role.HR, Role.QUALITY)
 READERS = (Role.HR, Role.QUALITY, Role.MANAGEMENT)
 OVERRIDE_APPROVERS = (Role.QUALITY, Role.MANAGEMENT)
 OVERRIDE_REQUESTERS = (Role.ENGINEER, Role.MARKET, Role.QUALITY, Role.MANAGEMENT)
-
-AUTHORISATION_FLOW = Workflow(
-    gettext_lazy("authorisation"),
-    Authorisation.Status,
-    [
-        T("suspend", [Authorisation.Status.ACTIVE], Authorisation.Status.SUSPENDED, gettext_lazy("suspend")),
-        T("reinstate", [Authorisation.Status.SUSPENDED], Authorisation.Status.ACTIVE, gettext_lazy("reinstate")),
-        T(
-            "revoke",
-            [Authorisation.Status.ACTIVE, Authorisation.Status.SUSPENDED],
-            Authorisation.Status.REVOKED,
-            gettext_lazy("revoke"),
-        ),
-    ],
-)
 
 # A conflict's kind -> the threat it poses in the risk register.
 THREAT_OF_CONFLICT = {
@@ -295,6 +281,7 @@ def authorisation_grant(
     )
     authorisation.categories.set(categories)
     authorisation.schemes.set(schemes)
+    # Born active; no status-change row (the history lists the changes after the grant).
     audit_record(
         actor=actor,
         action="authorisation.grant",
@@ -365,10 +352,10 @@ def declaration_sign(*, actor: Any, year: int | None = None, interests: str = ""
 
 def _risk_for(*, actor: Any, title: str, threat: str, **links: Any) -> Risk:
     risk = Risk.objects.create(title=title[:300], threat=threat, likelihood=3, impact=3, owner=None, **links)
-    audit_record(
+    record_creation(
+        risk,
         actor=actor,
-        action="risk.create",
-        obj=risk,
+        transition="create",
         after={"title": risk.title, "threat": threat, "score": risk.score, "source": sorted(links)},
     )
     return risk
@@ -521,7 +508,7 @@ def risk_create(
         owner=owner,
         review_on=review_on,
     )
-    audit_record(actor=actor, action="risk.create", obj=risk, after={"title": title, "score": risk.score})
+    record_creation(risk, actor=actor, transition="create", after={"title": title, "score": risk.score})
     return risk
 
 
@@ -626,11 +613,11 @@ def override_request(*, actor: Any, subject: Any, role: str, case: Any, reason: 
         requested_at=timezone.now(),
         **_case_fields(case),
     )
-    audit_record(
+    record_creation(
+        override,
         actor=actor,
-        action="assignment.override_request",
-        obj=override,
-        after={"status": override.status, "role": role, "person": str(subject), "rules": override.rules},
+        transition="override_request",
+        after={"role": role, "person": str(subject), "rules": override.rules},
         reason=reason,
         subject=case,
     )
@@ -647,39 +634,34 @@ def override_decide(*, actor: Any, override: AssignmentOverride, approve: bool, 
     if override.status != AssignmentOverride.Status.REQUESTED:
         raise InvalidInput(_("This override has already been decided."), code="illegal_transition")
     reason = _text(reason, "reason", _("reason"))
-    override.status = AssignmentOverride.Status.APPROVED if approve else AssignmentOverride.Status.REJECTED
     override.decided_by = actor
     override.decided_at = timezone.now()
     override.decision_reason = reason
-    override.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit_record(
+    return OVERRIDE_FLOW.apply(
+        override,
+        "override_approve" if approve else "override_reject",
         actor=actor,
-        action="assignment.override_approve" if approve else "assignment.override_reject",
-        obj=override,
-        before={"status": AssignmentOverride.Status.REQUESTED},
-        after={"status": override.status, "rules": override.rules, "requested_by": override.requested_by.username},
+        after={"rules": override.rules, "requested_by": override.requested_by.username},
         reason=reason,
+        update_fields=["decided_by", "decided_at", "decision_reason"],
         subject=override.application or override.surveillance,
     )
-    return override
 
 
 def override_use(*, override: AssignmentOverride, actor: Any, refusals: list[Any]) -> None:
     """The assignment an override was approved for happens: once. Runs in the assigning transaction."""
-    override.status = AssignmentOverride.Status.USED
+    override = lock(AssignmentOverride, override.pk)
     override.used_at = timezone.now()
-    override.save(update_fields=["status", "used_at"])
-    audit_record(
+    OVERRIDE_FLOW.apply(
+        override,
+        "override_used",
         actor=actor,
-        action="assignment.override_used",
-        obj=override,
-        before={"status": AssignmentOverride.Status.APPROVED},
         after={
-            "status": override.status,
             "rules": sorted({r.rule for r in refusals}),
             "approved_by": override.decided_by.username if override.decided_by else None,
         },
         reason=override.reason,
+        update_fields=["used_at"],
         subject=override.application or override.surveillance,
     )
 

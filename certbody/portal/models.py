@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
+
 
 def _attachment_path(instance, filename: str) -> str:
     return f"portal/messages/{uuid.uuid4().hex}"
@@ -144,12 +146,14 @@ class OutboxMail(models.Model):
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=250)
     body = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = StatusField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -158,3 +162,12 @@ class OutboxMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+OM = OutboxMail.Status
+# Queued pending (bulk, no history row: the event that queued it is audited); the sender moves it on.
+OUTBOX_FLOW = Workflow(
+    OutboxMail,
+    _("outgoing e-mail"),
+    [T("send", [OM.PENDING], OM.SENT, _("send")), T("give_up", [OM.PENDING], OM.FAILED, _("give up"))],
+)

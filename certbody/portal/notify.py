@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 
 from certbody.core.models import StatusChange
 from certbody.core.roles import Role
+from certbody.core.workflow import lock
 
-from .models import Notification, OutboxMail
+from .models import OUTBOX_FLOW, Notification, OutboxMail
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -142,23 +143,31 @@ def send_due(*, limit: int = 200) -> int:
         try:
             send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
         except Exception as exc:
-            attempts = mail.attempts + 1
-            OutboxMail.objects.filter(pk=pk).update(
-                attempts=attempts,
-                last_error=str(exc)[:2000],
-                status=OutboxMail.Status.FAILED if attempts >= MAX_ATTEMPTS else OutboxMail.Status.PENDING,
-                body=redact(mail.body) if attempts >= MAX_ATTEMPTS else mail.body,
-                next_attempt_at=now + timedelta(minutes=2**attempts),
-            )
+            _record_attempt(pk, error=str(exc)[:2000], now=now)
         else:
-            OutboxMail.objects.filter(pk=pk).update(
-                status=OutboxMail.Status.SENT,
-                sent_at=timezone.now(),
-                attempts=mail.attempts + 1,
-                body=redact(mail.body),  # confirmation and invitation links are secrets: not kept once delivered
-            )
+            _record_attempt(pk, error=None, now=now)
             sent += 1
     return sent
+
+
+@transaction.atomic
+def _record_attempt(pk: int, *, error: str | None, now) -> None:
+    """After one try: sent, retried later, or given up after MAX_ATTEMPTS (links removed once final)."""
+    mail = lock(OutboxMail, pk)
+    mail.attempts += 1
+    fields = ["attempts", "body", "next_attempt_at", "last_error", "sent_at"]
+    if error is None:
+        mail.sent_at = timezone.now()
+        mail.body = redact(mail.body)  # confirmation and invitation links are secrets: not kept once delivered
+        OUTBOX_FLOW.apply(mail, "send", actor=None, update_fields=fields)
+        return
+    mail.last_error = error
+    mail.next_attempt_at = now + timedelta(minutes=2**mail.attempts)
+    if mail.attempts >= MAX_ATTEMPTS:
+        mail.body = redact(mail.body)
+        OUTBOX_FLOW.apply(mail, "give_up", actor=None, update_fields=fields)
+    else:
+        mail.save(update_fields=fields)
 
 
 def organisation_users(organisation_id: int):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
 from certbody.schemes.models import localised
 
 
@@ -37,8 +38,10 @@ class PublishedDocument(models.Model):
         related_name="published_documents",
     )
     year = models.PositiveSmallIntegerField(_("report year"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PUBLISHED)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.PUBLISHED)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("published document")
@@ -56,6 +59,19 @@ class PublishedDocument(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+PD = PublishedDocument.Status
+# Born published (record_creation "create"); audit actions keep their "publicsite.document." names.
+DOCUMENT_FLOW = Workflow(
+    PublishedDocument,
+    _("published document"),
+    [
+        T("withdraw", [PD.PUBLISHED], PD.WITHDRAWN, _("withdraw")),
+        T("restore", [PD.WITHDRAWN], PD.PUBLISHED, _("publish again")),
+    ],
+    action_prefix="publicsite.document",
+)
 
 
 class DocumentVersion(models.Model):
@@ -174,7 +190,7 @@ class ComplaintIntake(models.Model):
     certificate_number = models.CharField(_("certificate number"), max_length=60, blank=True)
     description = models.TextField(_("description"))
     language = models.CharField(_("language"), max_length=10, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    status = StatusField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     handled_by = models.ForeignKey(
@@ -187,6 +203,8 @@ class ComplaintIntake(models.Model):
     )
     handling_note = models.TextField(_("handling note"), blank=True)
 
+    objects = StatusQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("complaint received online")
         verbose_name_plural = _("complaints received online")
@@ -194,3 +212,16 @@ class ComplaintIntake(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_number
+
+
+CI = ComplaintIntake.Status
+# Born received (record_creation "receive"); audit actions keep their "publicsite.complaint." names.
+COMPLAINT_INTAKE_FLOW = Workflow(
+    ComplaintIntake,
+    _("complaint received online"),
+    [
+        T("forward", [CI.RECEIVED], CI.FORWARDED, _("pass to complaint handling")),
+        T("close", [CI.RECEIVED], CI.CLOSED, _("close")),
+    ],
+    action_prefix="publicsite.complaint",
+)

@@ -22,8 +22,17 @@ from certbody.core.errors import IllegalTransition, InvalidInput
 from certbody.core.numbering import render_number
 from certbody.core.permissions import require_role
 from certbody.core.uploads import DOCX, OLE, PDF, XLSX, check_upload
+from certbody.core.workflow import lock, record_creation
 
-from .models import ComplaintIntake, DocumentKind, DocumentVersion, FeeItem, PublishedDocument
+from .models import (
+    COMPLAINT_INTAKE_FLOW,
+    DOCUMENT_FLOW,
+    ComplaintIntake,
+    DocumentKind,
+    DocumentVersion,
+    FeeItem,
+    PublishedDocument,
+)
 from .permissions import COMPLAINT_ROLES, FEE_ROLES, LIBRARY_ROLES
 
 TRACKING_TEMPLATE = "TS{year}{seq:05d}"
@@ -36,10 +45,6 @@ ALLOWED_TYPES = {
     DocumentKind.TEMPLATE: (PDF, DOCX, XLSX, OLE),
 }
 EXTENSION = {PDF: "pdf", DOCX: "docx", XLSX: "xlsx"}
-
-
-def _lock(model, pk: int):
-    return model.objects.select_for_update().get(pk=pk)
 
 
 def _clean(value: Any) -> str:
@@ -91,7 +96,7 @@ def document_create(
         scheme=scheme,
         year=year,
     )
-    audit_record(actor=actor, action="publicsite.document.create", obj=doc, after=_document_record(doc))
+    record_creation(doc, actor=actor, transition="create", after=_document_record(doc))
     return doc
 
 
@@ -120,7 +125,7 @@ def version_publish(
 ) -> DocumentVersion:
     """Publish a new version: it becomes the current one; the earlier versions stay in the history."""
     require_role(actor, *LIBRARY_ROLES)
-    document = _lock(PublishedDocument, document.pk)
+    document = lock(PublishedDocument, document.pk)
     version = _clean(version)
     errors: dict[str, str] = {}
     if not version:
@@ -176,40 +181,21 @@ def version_publish(
 def document_withdraw(*, actor: Any, document: PublishedDocument, reason: str) -> PublishedDocument:
     """Take a document off the website (e.g. rules replaced by another scheme); its records stay."""
     require_role(actor, *LIBRARY_ROLES)
-    document = _lock(PublishedDocument, document.pk)
+    document = lock(PublishedDocument, document.pk)
     if document.status == PublishedDocument.Status.WITHDRAWN:
         raise IllegalTransition(_("The document is already withdrawn."))
     if not _clean(reason):
         raise InvalidInput(_("Give the reason for withdrawing."), details={"field": "reason"})
-    document.status = PublishedDocument.Status.WITHDRAWN
-    document.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action="publicsite.document.withdraw",
-        obj=document,
-        before={"status": PublishedDocument.Status.PUBLISHED},
-        after={"status": document.status},
-        reason=_clean(reason),
-    )
-    return document
+    return DOCUMENT_FLOW.apply(document, "withdraw", actor=actor, reason=_clean(reason))
 
 
 @transaction.atomic
 def document_restore(*, actor: Any, document: PublishedDocument) -> PublishedDocument:
     require_role(actor, *LIBRARY_ROLES)
-    document = _lock(PublishedDocument, document.pk)
+    document = lock(PublishedDocument, document.pk)
     if document.status != PublishedDocument.Status.WITHDRAWN:
         raise IllegalTransition(_("Only a withdrawn document can be published again."))
-    document.status = PublishedDocument.Status.PUBLISHED
-    document.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        action="publicsite.document.restore",
-        obj=document,
-        before={"status": PublishedDocument.Status.WITHDRAWN},
-        after={"status": document.status},
-    )
-    return document
+    return DOCUMENT_FLOW.apply(document, "restore", actor=actor)
 
 
 # --- fees -----------------------------------------------------------------------------------------------------------
@@ -253,7 +239,7 @@ def fee_create(*, actor: Any, category: Any = None, **fields: Any) -> FeeItem:
 def fee_set_shown(*, actor: Any, fee: FeeItem, shown: bool) -> FeeItem:
     """Show or hide a fee line; lines are kept so that what was published stays on record."""
     require_role(actor, *FEE_ROLES)
-    fee = _lock(FeeItem, fee.pk)
+    fee = lock(FeeItem, fee.pk)
     if fee.is_active == shown:
         return fee
     before = _fee_record(fee)
@@ -352,10 +338,10 @@ def _complaint_store(token: str, values: dict[str, str], language: str) -> Compl
             language=(language or "")[:10],
             **values,
         )
-        audit_record(
+        record_creation(
+            complaint,
             actor=None,
-            action="publicsite.complaint.receive",
-            obj=complaint,
+            transition="receive",
             after={"tracking_number": complaint.tracking_number, "topic": complaint.topic},
         )
         if complaint.email:
@@ -383,37 +369,32 @@ def _acknowledge(complaint: ComplaintIntake) -> None:
     queue_mail([complaint.email], _one_line(subject)[:250], body)
 
 
-def _complaint_step(actor: Any, complaint: ComplaintIntake, status: str, action: str, note: str) -> ComplaintIntake:
+def _complaint_step(actor: Any, complaint: ComplaintIntake, step: str, note: str) -> ComplaintIntake:
     require_role(actor, *COMPLAINT_ROLES)
-    complaint = _lock(ComplaintIntake, complaint.pk)
+    complaint = lock(ComplaintIntake, complaint.pk)
     if complaint.status != ComplaintIntake.Status.RECEIVED:
         raise IllegalTransition(_("This complaint has already been handled."))
     if not _clean(note):
         raise InvalidInput(_("Write a note on what was done."), details={"field": "note"})
-    before = complaint.status
-    complaint.status = status
     complaint.handled_at = timezone.now()
     complaint.handled_by = actor
     complaint.handling_note = _clean(note)
-    complaint.save(update_fields=["status", "handled_at", "handled_by", "handling_note"])
-    audit_record(
+    return COMPLAINT_INTAKE_FLOW.apply(
+        complaint,
+        step,
         actor=actor,
-        action=action,
-        obj=complaint,
-        before={"status": before},
-        after={"status": status},
         reason=complaint.handling_note,
+        update_fields=["handled_at", "handled_by", "handling_note"],
     )
-    return complaint
 
 
 @transaction.atomic
 def complaint_forward(*, actor: Any, complaint: ComplaintIntake, note: str) -> ComplaintIntake:
     """Pass the complaint to complaint handling (recorded there by hand until the complaints workflow exists)."""
-    return _complaint_step(actor, complaint, ComplaintIntake.Status.FORWARDED, "publicsite.complaint.forward", note)
+    return _complaint_step(actor, complaint, "forward", note)
 
 
 @transaction.atomic
 def complaint_close(*, actor: Any, complaint: ComplaintIntake, note: str) -> ComplaintIntake:
     """Close it without handling, e.g. not a complaint about the centre's work (the note says why)."""
-    return _complaint_step(actor, complaint, ComplaintIntake.Status.CLOSED, "publicsite.complaint.close", note)
+    return _complaint_step(actor, complaint, "close", note)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
+
 
 class ImportBatch(models.Model):
     """One upload of legacy certificates: imported whole, in part (the valid rows) or refused; audited once."""
@@ -23,7 +25,7 @@ class ImportBatch(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     file_format = models.CharField(_("format"), max_length=8)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    status = StatusField(_("status"), max_length=10, choices=Status.choices)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_imported = models.PositiveIntegerField(_("rows imported"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
@@ -38,6 +40,8 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
 
+    objects = StatusQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")
@@ -45,6 +49,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+
+
+# Born in its final state (record_creation "import", audited as "certificate.import"): no step follows.
+IMPORT_BATCH_FLOW = Workflow(ImportBatch, _("import batch"), [], action_prefix="certificate")
 
 
 class ExportRun(models.Model):
@@ -60,7 +68,7 @@ class ExportRun(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("export"), max_length=8, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = StatusField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     date_from = models.DateField(_("from"), null=True, blank=True)
     date_to = models.DateField(_("to"), null=True, blank=True)
     changes_only = models.BooleanField(_("changes since the last export"), default=False)
@@ -77,6 +85,8 @@ class ExportRun(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    objects = StatusQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("export run")
         verbose_name_plural = _("export runs")
@@ -85,3 +95,13 @@ class ExportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+ER = ExportRun.Status
+# Born pending (record_creation "request"); the job finishes or fails it. Audit actions: "export.<step>".
+EXPORT_RUN_FLOW = Workflow(
+    ExportRun,
+    _("export"),
+    [T("generate", [ER.PENDING], ER.DONE, _("generate")), T("fail", [ER.PENDING], ER.FAILED, _("fail"))],
+    action_prefix="export",
+)

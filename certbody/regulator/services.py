@@ -21,15 +21,15 @@ from certbody.certificates.bulk import Dates, Writer, bulk_indexing, check_colum
 from certbody.certificates.models import Certificate, CertificateVersion
 from certbody.clients.models import Organisation
 from certbody.clients.services import organisations_create_bulk
-from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import require_role
 from certbody.core.roles import Role
+from certbody.core.workflow import record_creation
 from certbody.schemes.models import Scheme
 
 from . import exports
 from .importing import Row, read_rows, validate
-from .models import ExportRun, ImportBatch
+from .models import EXPORT_RUN_FLOW, ExportRun, ImportBatch
 
 IMPORT_ROLES = (Role.QUALITY, Role.MANAGEMENT, Role.ADMIN)
 EXPORT_ROLES = (Role.REGULATOR, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN)
@@ -109,10 +109,10 @@ def certificates_import(
         batch.save()
         _insert(batch, result.rows, schemes, actor)
         batch.save()
-    audit_record(
+    record_creation(
+        batch,
         actor=actor,
-        action="certificate.import",
-        obj=batch,
+        transition="import",
         after={
             "file_name": batch.file_name,
             "sha256": batch.sha256,
@@ -323,10 +323,10 @@ def export_request(
         changes_only=changes_only,
         requested_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit_record(
+    record_creation(
+        run,
         actor=actor,
-        action="export.request",
-        obj=run,
+        transition="request",
         after={"kind": kind, "date_from": run.date_from, "date_to": run.date_to, "changes_only": changes_only},
     )
     from .tasks import generate_export
@@ -335,9 +335,14 @@ def export_request(
     return run
 
 
+FILES = ("file", "json_file")
+
+
 def export_generate(*, run_id: int) -> ExportRun:
     """Make the file of a requested export (a job; also the management commands)."""
     with transaction.atomic():
+        # Not core.workflow.lock(): that takes the audit chain head first, and every writer would wait for the
+        # whole file to be built. Only this job locks a run, and it takes the head last (the audit event).
         run = ExportRun.objects.select_for_update().get(pk=run_id)
         if run.status != ExportRun.Status.PENDING:
             return run
@@ -357,22 +362,20 @@ def export_generate(*, run_id: int) -> ExportRun:
                 body = json.dumps(exports.iaf_json(records), ensure_ascii=False, indent=1).encode("utf-8")
                 run.json_file.save(f"iaf-certsearch-{stamp}.json", ContentFile(body), save=False)
         except Exception as exc:  # recorded on the run for the staff page; the job does not retry a broken export
-            run.status = ExportRun.Status.FAILED
             run.error = str(exc)[:2000]
             run.finished_at = timezone.now()
-            run.save()
-            audit_record(actor=None, action="export.fail", obj=run, after={"error": run.error})
-            return run
-        run.status = ExportRun.Status.DONE
+            return EXPORT_RUN_FLOW.apply(
+                run, "fail", actor=None, after={"error": run.error}, update_fields=["error", "finished_at", *FILES]
+            )
         run.since = since
         run.cutoff = cutoff
         run.row_count = len(records)
         run.finished_at = timezone.now()
-        run.save()
-        audit_record(
+        EXPORT_RUN_FLOW.apply(
+            run,
+            "generate",
             actor=None,
-            action="export.generate",
-            obj=run,
             after={"kind": run.kind, "rows": run.row_count, "since": since, "cutoff": cutoff, "file": run.file.name},
+            update_fields=["since", "cutoff", "row_count", "finished_at", *FILES],
         )
     return run

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from certbody.core.audit import audit_record
+from certbody.core.workflow import record_creation
 from certbody.regulator.models import ExportRun
 from certbody.regulator.services import export_generate
 
@@ -42,10 +42,10 @@ class ExportCommand(BaseCommand):
                 date_to=None if opts["changes"] else date_to,
                 changes_only=opts["changes"],
             )
-            audit_record(
+            record_creation(
+                run,
                 actor=None,
-                action="export.request",
-                obj=run,
+                transition="request",
                 after={"kind": self.kind, "date_from": date_from, "date_to": date_to, "changes_only": opts["changes"]},
             )
         run = export_generate(run_id=run.pk)

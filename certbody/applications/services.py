@@ -15,29 +15,28 @@ from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
 from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
-from certbody.core.permissions import is_member_of, require, require_role
+from certbody.core.permissions import refuse_if
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
 from certbody.schemes.models import Scheme
 
 from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract
+from .permissions import (
+    can_accept,
+    can_act_for_client,
+    can_change_units,
+    can_reject,
+    can_return,
+    can_submit,
+    can_withdraw,
+    editable_refusal,
+)
 
 APPLICATION_NUMBER_TEMPLATE = "APP{year}{seq:06d}"
 
 
-def _require_client_or_market(actor: Any, organisation_id: int) -> None:
-    require(
-        is_member_of(actor, organisation_id) or (actor is not None and actor.has_role(Role.MARKET)),
-        _("Only the client's own users or market staff may do this."),
-    )
-
-
 def require_editable(application: Application) -> None:
-    if application.status not in (Application.Status.DRAFT, Application.Status.RETURNED):
-        raise InvalidInput(
-            _("The application can only be changed while it is a draft or returned for completion."),
-            code="not_editable",
-        )
+    refuse_if(editable_refusal(application))
 
 
 def _due(days_key: str) -> date:
@@ -55,7 +54,7 @@ def application_create(
     certificate: Any = None,
     change_description: str = "",
 ) -> Application:
-    _require_client_or_market(actor, organisation.pk)
+    refuse_if(can_act_for_client(actor, organisation.pk))
     title = (title or "").strip()
     if not title:
         raise InvalidInput(_("Give the application a title."), details={"field": "title"})
@@ -113,8 +112,7 @@ def unit_add(
     difference_statement: str = "",
 ) -> CertificationUnit:
     application = lock(Application, application.pk)
-    _require_client_or_market(actor, application.organisation_id)
-    require_editable(application)
+    refuse_if(can_change_units(actor, application))
     model_names = [m.strip() for m in model_names if m and m.strip()]
     errors = {}
     if not (product_name or "").strip():
@@ -151,8 +149,7 @@ def unit_add(
 @transaction.atomic
 def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
     application = lock(Application, unit.application_id)
-    _require_client_or_market(actor, application.organisation_id)
-    require_editable(application)
+    refuse_if(can_change_units(actor, application))
     record = unit.as_record()
     audit_record(actor=actor, action="unit.remove", obj=unit, before=record, subject=application)
     unit.delete()
@@ -164,8 +161,7 @@ def application_submit(*, actor: Any, application: Application, answer: str = ""
     from certbody.portal import services as portal_svc
 
     application = lock(Application, application.pk)
-    _require_client_or_market(actor, application.organisation_id)
-    APPLICATION_FLOW.check(application, "submit")
+    refuse_if(can_submit(actor, application))
     if not application.organisation.is_approved:
         raise InvalidInput(
             _("Your organisation waits for approval by the certification body; submit once it is approved."),
@@ -190,7 +186,7 @@ def application_return(
     from certbody.portal import checklist
 
     application = lock(Application, application.pk)
-    require_role(actor, Role.MARKET)
+    refuse_if(can_return(actor, application))
     if not (reason or "").strip():
         raise InvalidInput(_("Say what is missing, so the client can complete it."), details={"field": "reason"})
     codes = {i.code for i in checklist.for_application(application)}
@@ -215,7 +211,7 @@ def application_return(
 @transaction.atomic
 def application_reject(*, actor: Any, application: Application, reason: str) -> Application:
     application = lock(Application, application.pk)
-    require_role(actor, Role.MARKET)
+    refuse_if(can_reject(actor, application))
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for rejecting the application."), details={"field": "reason"})
     application.stage_due = None
@@ -239,8 +235,7 @@ def application_accept(
 ) -> Application:
     """Application review passed: conclude the contract and hand over to an engineer."""
     application = lock(Application, application.pk)
-    require_role(actor, Role.MARKET)
-    APPLICATION_FLOW.check(application, "accept")
+    refuse_if(can_accept(actor, application))
     errors = {}
     try:
         fee_value = Decimal(str(fee))
@@ -295,7 +290,7 @@ def application_withdraw(*, actor: Any, application: Application, reason: str = 
     from certbody.certification.services import evaluation_cancel_open
 
     application = lock(Application, application.pk)
-    _require_client_or_market(actor, application.organisation_id)
+    refuse_if(can_withdraw(actor, application))
     application.stage_due = None
     reason = (reason or "").strip()
     APPLICATION_FLOW.apply(application, "withdraw", actor=actor, reason=reason, update_fields=["stage_due"])

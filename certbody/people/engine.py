@@ -418,6 +418,19 @@ def _approved_override(subject, role: str, case, refusals: list[Refusal]) -> Ass
     return None
 
 
+def covered_by_override(subject: Any, role: str, case: Any, refusals: list[Refusal]) -> bool:
+    """An approved override covers exactly these refusals (read only: a page asks, the service uses it up)."""
+    application, surveillance, _scheme, _organisation = case_context(case)
+    if not refusals or not all(r.overridable for r in refusals):
+        return False
+    qs = AssignmentOverride.objects.filter(
+        role=role, status=AssignmentOverride.Status.APPROVED, application=application, surveillance=surveillance
+    )
+    qs = qs.filter(lab=subject) if role == R.LAB else qs.filter(user=subject)
+    wanted = {r.rule for r in refusals}
+    return any(wanted <= set(rules) for rules in qs.values_list("rules", flat=True))
+
+
 def ensure_assignable(subject: Any, role: str, *, case: Any = None, actor: Any = None, **kwargs: Any) -> None:
     """Raise AssignmentRefused naming every failed rule, unless an approved override covers exactly those."""
     ensure_all([(subject, role)], case=case, actor=actor, **kwargs)
@@ -458,6 +471,7 @@ __all__ = [
     "Refusal",
     "check",
     "check_many",
+    "covered_by_override",
     "ensure_all",
     "ensure_assignable",
 ]

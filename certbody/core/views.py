@@ -173,8 +173,8 @@ class Action:
 class ActionState:
     forms: list[ActionForm] = field(default_factory=list)
     can: dict[str, bool] = field(default_factory=dict)
-    # (step label, reason) for steps the user's role could take but that are refused here and now.
-    refused: list[tuple[Any, str]] = field(default_factory=list)
+    # Why steps the user's role could take are refused here and now (each reason once).
+    refused: list[str] = field(default_factory=list)
     failed: ActionForm | None = None
     status: int = 200
 
@@ -207,8 +207,8 @@ def run_actions(request: HttpRequest, obj: Any, actions: Sequence[Action]) -> Ac
         refusal = action.refusal(user, obj)
         allowed = refusal is None
         state.can[action.name] = allowed
-        if refusal is not None and refusal.role_ok and not action.inline:
-            state.refused.append((action.label, refusal.message))
+        if refusal is not None and refusal.role_ok and refusal.message not in state.refused:
+            state.refused.append(refusal.message)
         if state.failed is not None and state.failed.action is action:  # type: ignore[attr-defined]
             state.forms.append(state.failed)
         elif allowed and not action.inline:

@@ -156,7 +156,7 @@ def people_refusal(user: Any, role: str, case: Any) -> Refusal | None:
         memo[key] = None
         if refusals:
             error = engine.refused_error(user, role, refusals)
-            memo[key] = Refusal(error.code, error.message, error.details, role_ok=True, kind=NotIndependent.code)
+            memo[key] = Refusal(error.code, error.message, error.details, role_ok=True, kind="assignment_refused")
     return memo[key]
 
 

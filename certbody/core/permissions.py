@@ -62,10 +62,14 @@ class Refusal:
 _ERRORS: dict[str, type[DomainError]] = {
     NotAllowed.code: NotAllowed,
     NotIndependent.code: NotIndependent,
-    "assignment_refused": NotIndependent,
     IllegalTransition.code: IllegalTransition,
     InvalidInput.code: InvalidInput,
 }
+
+
+def register_error(kind: str, cls: type[DomainError]) -> None:
+    """A domain app's own DomainError subclass for refusals of `kind` (the kernel imports no domain app)."""
+    _ERRORS[kind] = cls
 
 
 def refuse_if(refusal: Refusal | None) -> None:

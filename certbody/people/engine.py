@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from certbody.core.config import get_setting
 from certbody.core.errors import NotIndependent
+from certbody.core.permissions import register_error
 
 from .models import (
     AssignmentOverride,
@@ -103,6 +104,9 @@ class AssignmentRefused(NotIndependent):
     callers catching the independence refusal keep working; the code says which it is."""
 
     code = "assignment_refused"
+
+
+register_error(AssignmentRefused.code, AssignmentRefused)  # checks' refusals from this engine raise it
 
 
 # --- the case ---------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from certbody.applications import services as app_svc
 from certbody.applications.models import Application, Contract
-from certbody.certificates.models import Certificate
+from certbody.certificates.selectors import certificates_for
 from certbody.clients.models import Organisation
 from certbody.core.errors import DomainError
 from certbody.core.models import AuditEvent
@@ -180,7 +180,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "applications": applications,
         "notifications": notes,
         "unread": _unread(request.user),
-        "certificate_count": Certificate.objects.filter(organisation_id=request.user.organisation_id).count(),
+        "certificate_count": certificates_for(request.user).count(),
     }
     return render(request, "portal/home.html", context)
 
@@ -235,11 +235,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @client_required
 @require_GET
 def certificates(request: HttpRequest) -> HttpResponse:
-    certs = (
-        Certificate.objects.filter(organisation_id=request.user.organisation_id)
-        .select_related("scheme")
-        .order_by("-id")
-    )
+    certs = certificates_for(request.user).select_related("scheme").order_by("-id")
     rows = [{"cert": cert} for cert in certs]
     return render(request, "portal/certificates.html", {"rows": rows})
 

@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
-from certbody.core.permissions import is_member_of, require
+from certbody.core.permissions import is_member_of, refuse_if, require
 from certbody.core.uploads import CheckedFile, check_upload
 from certbody.core.workflow import lock
 
 from . import checklist as cl
 from .models import Application, Document, Dossier, Submission
+from .permissions import editable_refusal
 from .selectors import latest_documents, missing_items
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,7 @@ def require_member(actor: Any, application: Application) -> None:
 
 
 def require_editable(application: Application) -> None:
-    if application.status not in (Application.Status.DRAFT, Application.Status.RETURNED):
-        raise InvalidInput(
-            _("The application can only be changed while it is a draft or returned for completion."),
-            code="not_editable",
-        )
+    refuse_if(editable_refusal(application))
 
 
 @transaction.atomic

@@ -18,27 +18,29 @@ from certbody.core.config import get_setting
 from certbody.core.errors import InvalidInput
 from certbody.core.models import AuditEvent
 from certbody.core.numbering import render_number
-from certbody.core.permissions import has_role, is_member_of, require, require_role
+from certbody.core.permissions import has_role, refuse_if, require
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
 from certbody.schemes.models import Scheme
 
 from . import checklist
-from .dossier import check_complete, record_submission, require_editable
+from .dossier import check_complete, record_submission
 from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract, Dossier
+from .permissions import (
+    can_accept,
+    can_act_for_client,
+    can_change_units,
+    can_reject,
+    can_return,
+    can_submit,
+    can_withdraw,
+)
 
 APPLICATION_NUMBER_TEMPLATE = "APP{year}{seq:06d}"
 
 # Sent inside the withdrawing transaction, with `application`, `actor` and `reason`. Certification listens and
 # cancels the open evaluation: certification builds on applications, never the other way round.
 application_withdrawn = Signal()
-
-
-def _require_client_or_market(actor: Any, organisation_id: int) -> None:
-    require(
-        is_member_of(actor, organisation_id) or (actor is not None and actor.has_role(Role.MARKET)),
-        _("Only the client's own users or market staff may do this."),
-    )
 
 
 def _ensure_certificate_open_for(certificate: Certificate, *, kind: str, organisation: Any) -> None:
@@ -74,7 +76,7 @@ def application_create(
     certificate: Any = None,
     change_description: str = "",
 ) -> Application:
-    _require_client_or_market(actor, organisation.pk)
+    refuse_if(can_act_for_client(actor, organisation.pk))
     title = (title or "").strip()
     if not title:
         raise InvalidInput(_("Give the application a title."), details={"field": "title"})
@@ -159,8 +161,7 @@ def unit_add(
     difference_statement: str = "",
 ) -> CertificationUnit:
     application = lock(Application, application.pk)
-    _require_client_or_market(actor, application.organisation_id)
-    require_editable(application)
+    refuse_if(can_change_units(actor, application))
     model_names = [m.strip() for m in model_names if m and m.strip()]
     errors = {}
     if not (product_name or "").strip():
@@ -197,8 +198,7 @@ def unit_add(
 @transaction.atomic
 def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
     application = lock(Application, unit.application_id)
-    _require_client_or_market(actor, application.organisation_id)
-    require_editable(application)
+    refuse_if(can_change_units(actor, application))
     record = unit.as_record()
     audit_record(actor=actor, action="unit.remove", obj=unit, before=record, subject=application)
     unit.delete()
@@ -208,8 +208,7 @@ def unit_remove(*, actor: Any, unit: CertificationUnit) -> None:
 def application_submit(*, actor: Any, application: Application, answer: str = "") -> Application:
     """Submit (or resubmit after a return, with the client's `answer`); each submission is recorded with its diff."""
     application = lock(Application, application.pk)
-    _require_client_or_market(actor, application.organisation_id)
-    APPLICATION_FLOW.check(application, "submit")
+    refuse_if(can_submit(actor, application))
     if not application.organisation.is_approved:
         raise InvalidInput(
             _("Your organisation waits for approval by the certification body; submit once it is approved."),
@@ -232,7 +231,7 @@ def application_return(
 ) -> Application:
     """Return for completion: `reason` says what is missing; `missing_items` names checklist documents to redo."""
     application = lock(Application, application.pk)
-    require_role(actor, Role.MARKET)
+    refuse_if(can_return(actor, application))
     if not (reason or "").strip():
         raise InvalidInput(_("Say what is missing, so the client can complete it."), details={"field": "reason"})
     codes = {i.code for i in checklist.for_application(application)}
@@ -257,7 +256,7 @@ def application_return(
 @transaction.atomic
 def application_reject(*, actor: Any, application: Application, reason: str) -> Application:
     application = lock(Application, application.pk)
-    require_role(actor, Role.MARKET)
+    refuse_if(can_reject(actor, application))
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for rejecting the application."), details={"field": "reason"})
     application.stage_due = None
@@ -281,8 +280,7 @@ def application_accept(
 ) -> Application:
     """Application review passed: conclude the contract and hand over to an engineer."""
     application = lock(Application, application.pk)
-    require_role(actor, Role.MARKET)
-    APPLICATION_FLOW.check(application, "accept")
+    refuse_if(can_accept(actor, application))
     errors = {}
     try:
         fee_value = Decimal(str(fee))
@@ -335,7 +333,7 @@ def application_accept(
 def application_withdraw(*, actor: Any, application: Application, reason: str = "") -> Application:
     """The client may withdraw at any stage before the decision; market staff do it on the client's word."""
     application = lock(Application, application.pk)
-    _require_client_or_market(actor, application.organisation_id)
+    refuse_if(can_withdraw(actor, application))
     application.stage_due = None
     reason = (reason or "").strip()
     APPLICATION_FLOW.apply(application, "withdraw", actor=actor, reason=reason, update_fields=["stage_due"])

@@ -21,13 +21,24 @@ from certbody.certificates.selectors import certificates_for
 from certbody.certification import services as cert_svc
 from certbody.certification.forms import InspectionPlanForm, TestOrderCreateForm
 from certbody.certification.models import TestOrder
-from certbody.certification.permissions import can_manage_case, inspections_for, is_independent, test_orders_for
+from certbody.certification.permissions import (
+    can_assign_reviewer,
+    can_complete_evaluation,
+    can_decide,
+    can_order_test,
+    can_plan_inspection,
+    can_reopen_evaluation,
+    can_review,
+    can_start_evaluation,
+    inspections_for,
+    test_orders_for,
+)
 from certbody.certification.views import run_plan_inspection
 from certbody.clients import services as client_svc
 from certbody.clients.models import Manufacturer
 from certbody.core.errors import DomainError
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import has_role, is_member_of
+from certbody.core.permissions import Refusal, has_role, is_member_of
 from certbody.core.roles import Role
 from certbody.core.views import Action, OptionalReasonForm, ReasonForm, render_list, run_actions
 
@@ -47,11 +58,21 @@ from .forms import (
     UnitRemoveForm,
     search_organisations,
 )
-from .models import APPLICATION_FLOW, Application, Contract
-from .permissions import applications_for, can_edit_application, can_see_files
+from .models import Application, Contract
+from .permissions import (
+    applications_for,
+    can_accept,
+    can_change_units,
+    can_reject,
+    can_return,
+    can_see_files,
+    can_submit,
+    can_withdraw,
+)
 
 S = Application.Status
 PER_PAGE = 25
+NO_MANUFACTURER = Refusal("no_manufacturer", "")  # not a refusal to explain: the step simply comes later
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -141,12 +162,12 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
 # --- detail and its steps -----------------------------------------------------------------------
 
 
-def _editable(user: Any, app: Application) -> bool:
-    return app.status in (S.DRAFT, S.RETURNED) and can_edit_application(user, app)
-
-
-def _is_case_engineer(user: Any, app: Application) -> bool:
-    return can_manage_case(user, app)
+def _can_add_site(user: Any, app: Application):
+    """Sites belong to a manufacturer: the step shows once the client has one."""
+    refusal = can_change_units(user, app)
+    if refusal is None and not Manufacturer.objects.filter(organisation_id=app.organisation_id).exists():
+        return NO_MANUFACTURER
+    return refusal
 
 
 def _run_unit_add(request, app, d):
@@ -196,26 +217,13 @@ def _run_decide(request, app, d):
     )
 
 
-def _may_review(user: Any, app: Application) -> bool:
-    return (
-        APPLICATION_FLOW.can(app, "review")
-        and has_role(user, Role.REVIEWER)
-        and app.reviewer_id in (None, user.pk)
-        and is_independent(user, application=app)
-    )
-
-
-def _may_decide(user: Any, app: Application) -> bool:
-    return app.status == S.DECISION and has_role(user, Role.DECIDER) and is_independent(user, application=app)
-
-
 ACTIONS = [
     Action(
         "unit_add",
         gettext_lazy("Add a certification unit"),
         form_class=UnitAddForm,
         run=_run_unit_add,
-        available=_editable,
+        check=can_change_units,
         style="secondary",
         button=gettext_lazy("Add the unit"),
         expand=lambda u, a: not a.units.exists(),
@@ -228,7 +236,7 @@ ACTIONS = [
         run=lambda r, a, d: client_svc.manufacturer_create(
             actor=r.user, organisation=a.organisation, name=d["name"], name_en=d["name_en"], address=d["address"]
         ),
-        available=_editable,
+        check=can_change_units,
         style="secondary",
         help=gettext_lazy("The manufacturer of the certified product, if it is not yet on record."),
         success=gettext_lazy("The manufacturer is registered."),
@@ -240,9 +248,7 @@ ACTIONS = [
         run=lambda r, a, d: client_svc.production_site_create(
             actor=r.user, manufacturer=d["manufacturer"], name=d["name"], address=d["address"]
         ),
-        available=lambda u, a: (
-            _editable(u, a) and Manufacturer.objects.filter(organisation_id=a.organisation_id).exists()
-        ),
+        check=_can_add_site,
         style="secondary",
         success=gettext_lazy("The production site is registered."),
     ),
@@ -250,7 +256,7 @@ ACTIONS = [
         "submit",
         gettext_lazy("Submit the application"),
         run=lambda r, a, d: app_svc.application_submit(actor=r.user, application=a),
-        available=lambda u, a: APPLICATION_FLOW.can(a, "submit") and can_edit_application(u, a),
+        check=can_submit,
         help=gettext_lazy("The certification body reviews it next; you cannot change it while it is reviewed."),
         success=gettext_lazy("The application was submitted."),
     ),
@@ -259,7 +265,7 @@ ACTIONS = [
         gettext_lazy("Remove a certification unit"),
         form_class=UnitRemoveForm,
         run=lambda r, a, d: app_svc.unit_remove(actor=r.user, unit=d["unit"]),
-        available=_editable,
+        check=can_change_units,
         style="danger",
         inline=True,
         success=gettext_lazy("The certification unit was removed."),
@@ -269,7 +275,7 @@ ACTIONS = [
         gettext_lazy("Accept and conclude the contract"),
         form_class=AcceptForm,
         run=_run_accept,
-        available=lambda u, a: APPLICATION_FLOW.can(a, "accept") and has_role(u, Role.MARKET),
+        check=can_accept,
         success=gettext_lazy("The application was accepted."),
     ),
     Action(
@@ -279,7 +285,7 @@ ACTIONS = [
         run=lambda r, a, d: app_svc.application_return(
             actor=r.user, application=a, reason=d["reason"], missing_items=d.get("missing_items") or []
         ),
-        available=lambda u, a: APPLICATION_FLOW.can(a, "return") and has_role(u, Role.MARKET),
+        check=can_return,
         style="warning",
         success=gettext_lazy("The application was returned to the client."),
     ),
@@ -288,7 +294,7 @@ ACTIONS = [
         gettext_lazy("Reject"),
         form_class=ReasonForm,
         run=lambda r, a, d: app_svc.application_reject(actor=r.user, application=a, reason=d["reason"]),
-        available=lambda u, a: APPLICATION_FLOW.can(a, "reject") and has_role(u, Role.MARKET),
+        check=can_reject,
         style="danger",
         confirm=gettext_lazy("Reject this application? This cannot be undone."),
         success=gettext_lazy("The application was rejected."),
@@ -298,10 +304,7 @@ ACTIONS = [
         gettext_lazy("Start the evaluation"),
         form_class=StartEvaluationForm,
         run=lambda r, a, d: cert_svc.evaluation_start(actor=r.user, application=a, engineer=d.get("engineer")),
-        available=lambda u, a: (
-            APPLICATION_FLOW.can(a, "start_evaluation")
-            and (has_role(u, Role.MARKET) or (has_role(u, Role.ENGINEER) and a.engineer_id in (None, u.pk)))
-        ),
+        check=can_start_evaluation,
         success=gettext_lazy("The evaluation has started."),
     ),
     Action(
@@ -309,7 +312,7 @@ ACTIONS = [
         gettext_lazy("Order a type test"),
         form_class=TestOrderCreateForm,
         run=_run_test_order,
-        available=lambda u, a: a.status == S.EVALUATION and _is_case_engineer(u, a),
+        check=can_order_test,
         style="secondary",
         success=gettext_lazy("The test order was created."),
     ),
@@ -318,7 +321,7 @@ ACTIONS = [
         gettext_lazy("Plan an inspection"),
         form_class=InspectionPlanForm,
         run=run_plan_inspection,
-        available=lambda u, a: a.status == S.EVALUATION and _is_case_engineer(u, a),
+        check=can_plan_inspection,
         style="secondary",
         success=gettext_lazy("The inspection was planned."),
     ),
@@ -326,7 +329,7 @@ ACTIONS = [
         "complete_evaluation",
         gettext_lazy("Complete the evaluation"),
         run=lambda r, a, d: cert_svc.evaluation_complete(actor=r.user, application=a),
-        available=lambda u, a: APPLICATION_FLOW.can(a, "complete_evaluation") and _is_case_engineer(u, a),
+        check=can_complete_evaluation,
         help=gettext_lazy("Sends the file to technical review."),
         success=gettext_lazy("The evaluation is complete; the file goes to technical review."),
     ),
@@ -335,10 +338,7 @@ ACTIONS = [
         gettext_lazy("Assign the technical reviewer"),
         form_class=AssignReviewerForm,
         run=lambda r, a, d: cert_svc.reviewer_assign(actor=r.user, application=a, reviewer=d["reviewer"]),
-        available=lambda u, a: (
-            a.status in (S.EVALUATION, S.REVIEW)
-            and (_is_case_engineer(u, a) or has_role(u, Role.MANAGEMENT, Role.QUALITY))
-        ),
+        check=can_assign_reviewer,
         style="secondary",
         success=gettext_lazy("The reviewer was assigned."),
     ),
@@ -349,7 +349,7 @@ ACTIONS = [
         run=lambda r, a, d: cert_svc.review_complete(
             actor=r.user, application=a, recommendation=d["recommendation"], comments=d["comments"]
         ),
-        available=_may_review,
+        check=can_review,
         success=gettext_lazy("The technical review is recorded."),
     ),
     Action(
@@ -357,7 +357,7 @@ ACTIONS = [
         gettext_lazy("Make the certification decision"),
         form_class=DecideForm,
         run=_run_decide,
-        available=_may_decide,
+        check=can_decide,
         success=gettext_lazy("The decision is recorded."),
     ),
     Action(
@@ -365,7 +365,7 @@ ACTIONS = [
         gettext_lazy("Send back to evaluation"),
         form_class=ReasonForm,
         run=lambda r, a, d: cert_svc.evaluation_reopen(actor=r.user, application=a, reason=d["reason"]),
-        available=lambda u, a: _may_review(u, a) or _may_decide(u, a),
+        check=can_reopen_evaluation,
         style="warning",
         success=gettext_lazy("The application went back to evaluation."),
     ),
@@ -374,7 +374,7 @@ ACTIONS = [
         gettext_lazy("Withdraw the application"),
         form_class=OptionalReasonForm,
         run=lambda r, a, d: app_svc.application_withdraw(actor=r.user, application=a, reason=d["reason"]),
-        available=lambda u, a: APPLICATION_FLOW.can(a, "withdraw") and can_edit_application(u, a),
+        check=can_withdraw,
         style="danger",
         confirm=gettext_lazy("Withdraw this application? This cannot be undone."),
         success=gettext_lazy("The application was withdrawn."),

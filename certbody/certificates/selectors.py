@@ -31,9 +31,10 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
     qs = Certificate.objects.all()
     if has_role(user, *ALL_CERTIFICATES):
         return qs
-    if has_role(user, Role.CLIENT) and user.organisation_id:
-        return qs.filter(organisation_id=user.organisation_id)
-    return qs.none()
+    from certbody.applications.permissions import client_organisation_id
+
+    organisation_id = client_organisation_id(user)
+    return qs.filter(organisation_id=organisation_id) if organisation_id is not None else qs.none()
 
 
 # A holder search naming more organisations than this is too vague to be useful; the first ones are used.

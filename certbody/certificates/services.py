@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
-from certbody.core.permissions import require_role
-from certbody.core.roles import Role
+from certbody.core.permissions import refuse_if
 from certbody.core.workflow import lock, record_creation
 
 from .documents.tasks import reissue_after_commit
@@ -31,9 +30,14 @@ from .models import (
     WithdrawalReason,
     manufacturer_label,
 )
-
-# Who decides on suspension, restoration, withdrawal (7.11): decision makers and quality & risk.
-STATUS_DECIDERS = (Role.DECIDER, Role.QUALITY)
+from .permissions import (
+    can_cancel,
+    can_confirm_nonconformity,
+    can_resolve_nonconformity,
+    can_restore,
+    can_suspend,
+    can_withdraw,
+)
 
 # Sent inside the transaction that ends a certificate (withdrawn, cancelled, expired), with `certificate`, `actor`
 # and `reason`. Certification listens and cancels the certificate's open surveillances in that transaction: the
@@ -203,9 +207,7 @@ def nonconformity_confirm(
 ) -> NonconformityCase:
     """Record a confirmed nonconformity; the suspension deadline runs from the confirmation."""
     certificate = lock(Certificate, certificate.pk)
-    require_role(actor, Role.DECIDER, Role.QUALITY, Role.ENGINEER)
-    if certificate.status != Certificate.Status.VALID:
-        raise InvalidInput(_("Only a valid certificate can get a nonconformity case."))
+    refuse_if(can_confirm_nonconformity(actor, certificate))
     if source not in NonconformityCase.Source.values:
         raise InvalidInput(_("Choose the source."), details={"field": "source"})
     if not (description or "").strip():
@@ -233,7 +235,7 @@ def nonconformity_confirm(
 @transaction.atomic
 def nonconformity_resolve(*, actor: Any, case: NonconformityCase, resolution: str) -> NonconformityCase:
     case = lock(NonconformityCase, case.pk)
-    require_role(actor, *STATUS_DECIDERS)
+    refuse_if(can_resolve_nonconformity(actor, case))
     if not (resolution or "").strip():
         raise InvalidInput(_("Describe how it was resolved."), details={"field": "resolution"})
     case.resolution = resolution.strip()
@@ -265,9 +267,8 @@ def certificate_suspend(
     case: NonconformityCase | None = None,
 ) -> Certificate:
     certificate = lock(Certificate, certificate.pk)
-    require_role(actor, *STATUS_DECIDERS)
+    refuse_if(can_suspend(actor, certificate))
     reason = _require_reason(reason_code, SuspensionReason, reason)
-    CERTIFICATE_FLOW.check(certificate, "suspend")
     today = timezone.localdate()
     longest = today + timedelta(days=certificate.scheme.max_suspension_days)
     if until is None or until <= today or until > longest:
@@ -304,10 +305,9 @@ def certificate_suspend(
 @transaction.atomic
 def certificate_restore(*, actor: Any, certificate: Certificate, reason: str) -> Certificate:
     certificate = lock(Certificate, certificate.pk)
-    require_role(actor, *STATUS_DECIDERS)
+    refuse_if(can_restore(actor, certificate))
     if not (reason or "").strip():
         raise InvalidInput(_("Say what evidence shows the nonconformity is corrected."), details={"field": "reason"})
-    CERTIFICATE_FLOW.check(certificate, "restore")
     if certificate.expires_on < timezone.localdate():
         raise InvalidInput(_("The certificate has expired and cannot be restored."))
     before = {"suspended_until": certificate.suspended_until}
@@ -356,9 +356,8 @@ def _end(
 def certificate_withdraw(*, actor: Any, certificate: Certificate, reason_code: str, reason: str) -> Certificate:
     """Withdraw (撤销): fraud, fake samples, serious accident, failed surveillance, or suspension run out."""
     certificate = lock(Certificate, certificate.pk)
-    require_role(actor, *STATUS_DECIDERS)
+    refuse_if(can_withdraw(actor, certificate))
     reason = _require_reason(reason_code, WithdrawalReason, reason)
-    CERTIFICATE_FLOW.check(certificate, "withdraw")
     return _end(certificate, "withdraw", actor=actor, reason_code=reason_code, reason=reason)
 
 
@@ -366,9 +365,8 @@ def certificate_withdraw(*, actor: Any, certificate: Certificate, reason_code: s
 def certificate_cancel(*, actor: Any, certificate: Certificate, reason_code: str, reason: str) -> Certificate:
     """Cancel (注销): at the holder's request, product discontinued, not renewed."""
     certificate = lock(Certificate, certificate.pk)
-    require_role(actor, Role.MARKET, *STATUS_DECIDERS)
+    refuse_if(can_cancel(actor, certificate))
     reason = _require_reason(reason_code, CancellationReason, reason)
-    CERTIFICATE_FLOW.check(certificate, "cancel")
     return _end(certificate, "cancel", actor=actor, reason_code=reason_code, reason=reason)
 
 

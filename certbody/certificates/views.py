@@ -14,11 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from certbody.applications import services as app_svc
 from certbody.applications.models import Application
-from certbody.applications.permissions import applications_for
+from certbody.applications.permissions import applications_for, can_act_for_client
 from certbody.certification.permissions import surveillances_for
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import has_role, is_member_of
-from certbody.core.roles import Role
+from certbody.core.permissions import Refusal
 from certbody.core.views import Action, keyset_page, render_list, run_actions
 from certbody.core.workflow import status_history
 
@@ -34,17 +33,23 @@ from .forms import (
     WithdrawForm,
 )
 from .models import (
-    CERTIFICATE_FLOW,
     CancellationReason,
     Certificate,
     NonconformityCase,
     SuspensionReason,
     WithdrawalReason,
 )
+from .permissions import (
+    can_cancel,
+    can_confirm_nonconformity,
+    can_resolve_nonconformities,
+    can_restore,
+    can_suspend,
+    can_withdraw,
+)
 from .selectors import certificates_for, holder_matches
 
 PER_PAGE = 25
-STATUS_DECIDERS = (Role.DECIDER, Role.QUALITY)
 REASON_LABELS = {
     **dict(SuspensionReason.choices),
     **dict(WithdrawalReason.choices),
@@ -121,12 +126,18 @@ def _open_application(certificate: Certificate) -> Application | None:
     return certificate.applications.filter(status__in=Application.OPEN).first()
 
 
-def _may_apply(user: Any, certificate: Certificate) -> bool:
-    return (
-        certificate.status in (Certificate.Status.VALID, Certificate.Status.SUSPENDED)
-        and (is_member_of(user, certificate.organisation_id) or has_role(user, Role.MARKET))
-        and _open_application(certificate) is None
-    )
+NOT_NOW = Refusal("unavailable", "")  # the step does not apply to this certificate now: nothing to explain
+
+
+def _can_apply(user: Any, certificate: Certificate) -> Refusal | None:
+    """A change, extension or recertification: application_create's check, on a live certificate with no open one."""
+    refusal = can_act_for_client(user, certificate.organisation_id)
+    if refusal is None and (
+        certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED)
+        or _open_application(certificate) is not None
+    ):
+        return NOT_NOW
+    return refusal
 
 
 def _run_new_application(request, certificate, d):
@@ -142,8 +153,12 @@ def _run_new_application(request, certificate, d):
     return reverse("applications:detail", args=[application.pk])
 
 
-def _has_open_cases(certificate: Certificate) -> bool:
-    return certificate.nonconformity_cases.filter(status=NonconformityCase.Status.OPEN).exists()
+def _can_resolve_a_case(user: Any, certificate: Certificate) -> Refusal | None:
+    """The inline "resolve" form of each open case (the service checks the one chosen: can_resolve_nonconformity)."""
+    refusal = can_resolve_nonconformities(user, certificate)
+    if refusal is None and not certificate.nonconformity_cases.filter(status=NonconformityCase.Status.OPEN).exists():
+        return NOT_NOW
+    return refusal
 
 
 ACTIONS = [
@@ -158,9 +173,7 @@ ACTIONS = [
             description=d["description"],
             confirmed_on=d["confirmed_on"],
         ),
-        available=lambda u, c: (
-            c.status == Certificate.Status.VALID and has_role(u, Role.DECIDER, Role.QUALITY, Role.ENGINEER)
-        ),
+        check=can_confirm_nonconformity,
         style="warning",
         success=gettext_lazy("The nonconformity is recorded; the suspension deadline is running."),
     ),
@@ -176,7 +189,7 @@ ACTIONS = [
             until=d["until"],
             case=d.get("case"),
         ),
-        available=lambda u, c: CERTIFICATE_FLOW.can(c, "suspend") and has_role(u, *STATUS_DECIDERS),
+        check=can_suspend,
         style="warning",
         success=gettext_lazy("The certificate is suspended."),
     ),
@@ -185,7 +198,7 @@ ACTIONS = [
         gettext_lazy("Restore the certificate"),
         form_class=RestoreForm,
         run=lambda r, c, d: svc.certificate_restore(actor=r.user, certificate=c, reason=d["reason"]),
-        available=lambda u, c: CERTIFICATE_FLOW.can(c, "restore") and has_role(u, *STATUS_DECIDERS),
+        check=can_restore,
         success=gettext_lazy("The certificate is valid again."),
     ),
     Action(
@@ -193,7 +206,7 @@ ACTIONS = [
         gettext_lazy("Resolve a nonconformity case"),
         form_class=ResolveCaseForm,
         run=lambda r, c, d: svc.nonconformity_resolve(actor=r.user, case=d["case"], resolution=d["resolution"]),
-        available=lambda u, c: has_role(u, *STATUS_DECIDERS) and _has_open_cases(c),
+        check=_can_resolve_a_case,
         inline=True,
         success=gettext_lazy("The nonconformity case is resolved."),
     ),
@@ -202,7 +215,7 @@ ACTIONS = [
         gettext_lazy("Apply for a change, extension or recertification"),
         form_class=NewApplicationForm,
         run=_run_new_application,
-        available=_may_apply,
+        check=_can_apply,
         style="secondary",
         button=gettext_lazy("Start the application"),
         success=gettext_lazy("Application created. Add the certification units, then submit it."),
@@ -214,7 +227,7 @@ ACTIONS = [
         run=lambda r, c, d: svc.certificate_withdraw(
             actor=r.user, certificate=c, reason_code=d["reason_code"], reason=d["reason"]
         ),
-        available=lambda u, c: CERTIFICATE_FLOW.can(c, "withdraw") and has_role(u, *STATUS_DECIDERS),
+        check=can_withdraw,
         style="danger",
         confirm=gettext_lazy("Withdraw this certificate? This ends it for good and is published."),
         success=gettext_lazy("The certificate is withdrawn."),
@@ -226,7 +239,7 @@ ACTIONS = [
         run=lambda r, c, d: svc.certificate_cancel(
             actor=r.user, certificate=c, reason_code=d["reason_code"], reason=d["reason"]
         ),
-        available=lambda u, c: CERTIFICATE_FLOW.can(c, "cancel") and has_role(u, Role.MARKET, *STATUS_DECIDERS),
+        check=can_cancel,
         style="danger",
         confirm=gettext_lazy("Cancel this certificate? This ends it for good and is published."),
         success=gettext_lazy("The certificate is cancelled."),

@@ -18,7 +18,7 @@ from certbody.applications.models import Application
 from certbody.applications.permissions import applications_for
 from certbody.certificates.selectors import certificates_for
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import has_role
+from certbody.core.permissions import Refusal, has_role
 from certbody.core.roles import Role
 from certbody.core.views import Action, ReasonForm, keyset_page, render_list, run_actions
 from certbody.core.web import open_stored
@@ -41,20 +41,24 @@ from .forms import (
     TestOrderFilterForm,
 )
 from .models import (
-    INSPECTION_FLOW,
-    SURVEILLANCE_FLOW,
-    TEST_ORDER_FLOW,
     Finding,
     Inspection,
     Surveillance,
-    TestOrder,
 )
 from .permissions import (
-    can_act_for_lab,
-    can_manage_case,
+    can_add_finding,
+    can_cancel_inspection,
+    can_cancel_test_order,
+    can_close_findings,
+    can_complete_inspection,
+    can_complete_surveillance,
+    can_order_test,
+    can_plan_inspection,
+    can_receive_sample,
+    can_report_test,
+    can_send_sample,
+    can_start_surveillance,
     inspections_for,
-    is_independent,
-    is_team_member,
     surveillances_for,
     test_orders_for,
 )
@@ -108,17 +112,13 @@ def test_order_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "certification/test_order_list.html", "certification/_test_order_results.html", context)
 
 
-def _is_open_order(order: TestOrder) -> bool:
-    return order.status in TEST_ORDER_FLOW["cancel"].sources
-
-
 TEST_ORDER_ACTIONS = [
     Action(
         "send_sample",
         gettext_lazy("Record the sample as sent"),
         form_class=SampleSentForm,
         run=lambda r, o, d: svc.test_order_send_sample(actor=r.user, order=o, sent_on=d["sent_on"]),
-        available=lambda u, o: TEST_ORDER_FLOW.can(o, "send_sample") and can_manage_case(u, o.case),
+        check=can_send_sample,
         success=gettext_lazy("The sample is recorded as sent."),
     ),
     Action(
@@ -126,7 +126,7 @@ TEST_ORDER_ACTIONS = [
         gettext_lazy("Record the sample as received"),
         form_class=SampleReceivedForm,
         run=lambda r, o, d: svc.test_order_receive_sample(actor=r.user, order=o, received_on=d["received_on"]),
-        available=lambda u, o: TEST_ORDER_FLOW.can(o, "receive_sample") and can_act_for_lab(u, o),
+        check=can_receive_sample,
         success=gettext_lazy("The sample is recorded as received."),
     ),
     Action(
@@ -141,7 +141,7 @@ TEST_ORDER_ACTIONS = [
             result=d["result"],
             report_file=d["report_file"],
         ),
-        available=lambda u, o: TEST_ORDER_FLOW.can(o, "report") and can_act_for_lab(u, o),
+        check=can_report_test,
         success=gettext_lazy("The test report is recorded."),
     ),
     Action(
@@ -149,7 +149,7 @@ TEST_ORDER_ACTIONS = [
         gettext_lazy("Cancel the test order"),
         form_class=ReasonForm,
         run=lambda r, o, d: svc.test_order_cancel(actor=r.user, order=o, reason=d["reason"]),
-        available=lambda u, o: _is_open_order(o) and can_manage_case(u, o.case),
+        check=can_cancel_test_order,
         style="danger",
         confirm=gettext_lazy("Cancel this test order?"),
         success=gettext_lazy("The test order was cancelled."),
@@ -217,10 +217,15 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     return render_list(request, "certification/inspection_list.html", "certification/_inspection_results.html", context)
 
 
-def _may_close_finding(user: Any, inspection: Inspection) -> bool:
-    return (is_team_member(user, inspection, leader=True) or can_manage_case(user, inspection.case)) and any(
-        f.status == Finding.Status.OPEN for f in inspection.findings.all()
-    )
+NO_OPEN_FINDING = Refusal("no_open_finding", "")  # nothing to close: not a refusal to explain
+
+
+def _can_close_a_finding(user: Any, inspection: Inspection) -> Refusal | None:
+    """The inline "close" form of each open nonconformity (the service checks the one chosen: can_close_finding)."""
+    refusal = can_close_findings(user, inspection)
+    if refusal is None and not any(f.status == Finding.Status.OPEN for f in inspection.findings.all()):
+        return NO_OPEN_FINDING
+    return refusal
 
 
 INSPECTION_ACTIONS = [
@@ -231,7 +236,7 @@ INSPECTION_ACTIONS = [
         run=lambda r, i, d: svc.finding_add(
             actor=r.user, inspection=i, severity=d["severity"], description=d["description"], clause=d["clause"]
         ),
-        available=lambda u, i: i.status == Inspection.Status.PLANNED and is_team_member(u, i),
+        check=can_add_finding,
         style="secondary",
         success=gettext_lazy("The finding is recorded."),
     ),
@@ -242,7 +247,7 @@ INSPECTION_ACTIONS = [
         run=lambda r, i, d: svc.finding_close(
             actor=r.user, finding=d["finding"], corrective_action=d["corrective_action"]
         ),
-        available=_may_close_finding,
+        check=_can_close_a_finding,
         inline=True,
         success=gettext_lazy("The nonconformity is closed."),
     ),
@@ -253,7 +258,7 @@ INSPECTION_ACTIONS = [
         run=lambda r, i, d: svc.inspection_complete(
             actor=r.user, inspection=i, conclusion=d["conclusion"], completed_on=d["completed_on"], summary=d["summary"]
         ),
-        available=lambda u, i: INSPECTION_FLOW.can(i, "complete") and is_team_member(u, i, leader=True),
+        check=can_complete_inspection,
         success=gettext_lazy("The inspection is completed."),
     ),
     Action(
@@ -261,7 +266,7 @@ INSPECTION_ACTIONS = [
         gettext_lazy("Cancel the inspection"),
         form_class=ReasonForm,
         run=lambda r, i, d: svc.inspection_cancel(actor=r.user, inspection=i, reason=d["reason"]),
-        available=lambda u, i: INSPECTION_FLOW.can(i, "cancel") and can_manage_case(u, i.case),
+        check=can_cancel_inspection,
         style="danger",
         confirm=gettext_lazy("Cancel this inspection?"),
         success=gettext_lazy("The inspection was cancelled."),
@@ -360,7 +365,7 @@ SURVEILLANCE_ACTIONS = [
         gettext_lazy("Start the surveillance"),
         form_class=SurveillanceStartForm,
         run=lambda r, s, d: svc.surveillance_start(actor=r.user, surveillance=s, engineer=d.get("engineer")),
-        available=lambda u, s: SURVEILLANCE_FLOW.can(s, "start") and has_role(u, Role.ENGINEER, Role.MARKET),
+        check=can_start_surveillance,
         success=gettext_lazy("The surveillance has started."),
     ),
     Action(
@@ -368,7 +373,7 @@ SURVEILLANCE_ACTIONS = [
         gettext_lazy("Plan a follow-up inspection"),
         form_class=InspectionPlanForm,
         run=run_plan_inspection,
-        available=lambda u, s: s.status == Surveillance.Status.IN_PROGRESS and can_manage_case(u, s),
+        check=can_plan_inspection,
         style="secondary",
         success=gettext_lazy("The inspection was planned."),
     ),
@@ -377,7 +382,7 @@ SURVEILLANCE_ACTIONS = [
         gettext_lazy("Order a sampling test"),
         form_class=TestOrderCreateForm,
         run=_run_sampling,
-        available=lambda u, s: s.status == Surveillance.Status.IN_PROGRESS and can_manage_case(u, s),
+        check=can_order_test,
         style="secondary",
         success=gettext_lazy("The test order was created."),
     ),
@@ -388,9 +393,7 @@ SURVEILLANCE_ACTIONS = [
         run=lambda r, s, d: svc.surveillance_complete(
             actor=r.user, surveillance=s, outcome=d["outcome"], reason=d["reason"]
         ),
-        available=lambda u, s: (
-            SURVEILLANCE_FLOW.can(s, "complete") and has_role(u, Role.DECIDER) and is_independent(u, surveillance=s)
-        ),
+        check=can_complete_surveillance,
         success=gettext_lazy("The surveillance outcome is recorded."),
     ),
 ]

@@ -32,8 +32,10 @@ from django.utils.translation import gettext as _
 
 from certbody.core.config import get_setting
 from certbody.core.errors import NotIndependent
+from certbody.core.permissions import register_error
 
 from .models import (
+    AssignmentOverride,
     AssignmentRole,
     Authorisation,
     Conflict,
@@ -85,6 +87,9 @@ class AssignmentRefused(NotIndependent):
     callers catching the independence refusal keep working; the code says which it is."""
 
     code = "assignment_refused"
+
+
+register_error(AssignmentRefused.code, AssignmentRefused)  # checks' refusals from this engine raise it
 
 
 # --- the case ---------------------------------------------------------------------------------------------------------
@@ -394,11 +399,25 @@ def refused_all(failures: list[tuple[Any, str, list[Refusal]]]) -> AssignmentRef
     )
 
 
+def covered_by_override(subject: Any, role: str, case: Any, refusals: list[Refusal]) -> bool:
+    """An approved override covers exactly these refusals (read only: a page asks, the service uses it up)."""
+    application, surveillance, _scheme, _organisation = case_context(case)
+    if not refusals or not all(r.overridable for r in refusals):
+        return False
+    qs = AssignmentOverride.objects.filter(
+        role=role, status=AssignmentOverride.Status.APPROVED, application=application, surveillance=surveillance
+    )
+    qs = qs.filter(lab=subject) if role == R.LAB else qs.filter(user=subject)
+    wanted = {r.rule for r in refusals}
+    return any(wanted <= set(rules) for rules in qs.values_list("rules", flat=True))
+
+
 __all__ = [
     "AssignmentRefused",
     "Refusal",
     "check",
     "check_many",
+    "covered_by_override",
     "refused_all",
     "refused_error",
 ]

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
-from certbody.applications.models import Application
-from certbody.core.permissions import has_role
-from certbody.core.roles import Role
+from certbody.applications.permissions import client_organisation_id
+from certbody.applications.permissions import own_applications as own_applications  # the one definition
 
 
 def is_client(user: Any) -> bool:
-    return has_role(user, Role.CLIENT) and bool(getattr(user, "organisation_id", None))
-
-
-def own_applications(user: Any) -> QuerySet[Application]:
-    """The applications of the user's organisation (clients only)."""
-    if not is_client(user):
-        return Application.objects.none()
-    return Application.objects.filter(organisation_id=user.organisation_id)
+    return client_organisation_id(user) is not None

@@ -23,7 +23,7 @@ from certbody.applications import services as app_svc
 from certbody.applications.models import Application, Contract, Document, Submission
 from certbody.applications.permissions import can_see_files, case_files_for
 from certbody.applications.selectors import missing_items
-from certbody.certificates.models import Certificate
+from certbody.certificates.selectors import certificates_for
 from certbody.clients.models import Organisation
 from certbody.core import throttle
 from certbody.core.errors import DomainError
@@ -181,7 +181,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "applications": applications,
         "notifications": notes,
         "unread": _unread(request.user),
-        "certificate_count": Certificate.objects.filter(organisation_id=request.user.organisation_id).count(),
+        "certificate_count": certificates_for(request.user).count(),
     }
     return render(request, "portal/home.html", context)
 
@@ -236,11 +236,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @client_required
 @require_GET
 def certificates(request: HttpRequest) -> HttpResponse:
-    certs = (
-        Certificate.objects.filter(organisation_id=request.user.organisation_id)
-        .select_related("scheme")
-        .order_by("-id")
-    )
+    certs = certificates_for(request.user).select_related("scheme").order_by("-id")
     rows = [{"cert": cert} for cert in certs]
     return render(request, "portal/certificates.html", {"rows": rows})
 

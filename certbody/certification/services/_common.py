@@ -10,16 +10,15 @@ from django.utils.translation import gettext as _
 
 from certbody.applications.models import Application
 from certbody.core.errors import InvalidInput, NotIndependent
-from certbody.core.permissions import require
+from certbody.core.permissions import refuse_if
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
 from certbody.people.services import ensure_all, ensure_assignable
 
 from ..models import (
     Involvement,
-    Surveillance,
 )
-from ..permissions import can_manage_case
+from ..permissions import case_engineer_refusal, case_open_refusal
 
 
 def _lock_case(case):
@@ -35,23 +34,11 @@ def _subject(case):
 
 
 def _require_case_open_for_evaluation(case) -> None:
-    if isinstance(case, Application):
-        ok = case.status == Application.Status.EVALUATION
-    else:
-        ok = case.status == Surveillance.Status.IN_PROGRESS
-    if not ok:
-        raise InvalidInput(
-            _("%(case)s is not being evaluated now (status: %(status)s).")
-            % {"case": case, "status": case.get_status_display()},
-            code="case_not_in_evaluation",
-        )
+    refuse_if(case_open_refusal(case))
 
 
 def _require_case_engineer(actor: Any, case) -> None:
-    require(
-        can_manage_case(actor, case),
-        _("Only the certification engineer assigned to %(case)s may do this.") % {"case": case},
-    )
+    refuse_if(case_engineer_refusal(actor, case))
 
 
 def assign(subject: Any, role: str, *, case, actor: Any) -> None:

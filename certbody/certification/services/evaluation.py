@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from certbody.applications.models import APPLICATION_FLOW, Application, CertificationUnit
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
-from certbody.core.errors import InvalidInput, NotAllowed
+from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
-from certbody.core.permissions import require, require_role
+from certbody.core.permissions import refuse_if
 from certbody.core.roles import Role
 from certbody.core.workflow import lock, record_creation
 from certbody.labs.models import Lab
@@ -32,14 +32,26 @@ from ..models import (
     Surveillance,
     TestOrder,
 )
-from ..permissions import can_act_for_lab, can_manage_case, is_team_member
+from ..permissions import (
+    can_add_finding,
+    can_assign_engineer,
+    can_cancel_inspection,
+    can_cancel_test_order,
+    can_close_finding,
+    can_complete_evaluation,
+    can_complete_inspection,
+    can_order_test,
+    can_plan_inspection,
+    can_receive_sample,
+    can_report_test,
+    can_send_sample,
+    can_start_evaluation,
+)
 from ._common import (
     _case_kwargs,
     _check_date,
     _involve,
     _lock_case,
-    _require_case_engineer,
-    _require_case_open_for_evaluation,
     _subject,
     assign,
     assign_team,
@@ -52,13 +64,9 @@ TEST_ORDER_NUMBER_TEMPLATE = "TO{year}{seq:06d}"
 def evaluation_start(*, actor: Any, application: Application, engineer: Any = None) -> Application:
     """The engineer takes the accepted application and starts planning its evaluation."""
     application = lock(Application, application.pk)
-    require_role(actor, Role.ENGINEER, Role.MARKET)
+    refuse_if(can_start_evaluation(actor, application))
     engineer = engineer or application.engineer or actor
-    if not engineer.has_role(Role.ENGINEER):
-        raise InvalidInput(_("%(user)s is not a certification engineer.") % {"user": engineer})
-    if actor.pk != engineer.pk and not actor.has_role(Role.MARKET):
-        raise NotAllowed(_("Only market staff may assign the evaluation to another engineer."))
-    APPLICATION_FLOW.check(application, "start_evaluation")
+    refuse_if(can_assign_engineer(actor, application, engineer))
     assign(engineer, "engineer", case=application, actor=actor)
     before_engineer = getattr(application.engineer, "username", None)
     application.engineer = engineer
@@ -86,8 +94,7 @@ def test_order_create(
     sample_description: str = "",
 ) -> TestOrder:
     case = _lock_case(case)
-    _require_case_engineer(actor, case)
-    _require_case_open_for_evaluation(case)
+    refuse_if(can_order_test(actor, case))
     if not lab.is_active or not lab.is_partner:
         raise InvalidInput(_("%(lab)s is not an active partner laboratory.") % {"lab": lab}, details={"field": "lab"})
     if purpose not in TestOrder.Purpose.values:
@@ -123,8 +130,7 @@ def test_order_create(
 @transaction.atomic
 def test_order_send_sample(*, actor: Any, order: TestOrder, sent_on: date) -> TestOrder:
     order = lock(TestOrder, order.pk)
-    _require_case_engineer(actor, order.case)
-    TEST_ORDER_FLOW.check(order, "send_sample")
+    refuse_if(can_send_sample(actor, order))
     order.sample_sent_on = _check_date(sent_on, "sent_on", _("date the sample was sent"), not_before=order.ordered_on)
     return TEST_ORDER_FLOW.apply(
         order,
@@ -139,8 +145,7 @@ def test_order_send_sample(*, actor: Any, order: TestOrder, sent_on: date) -> Te
 @transaction.atomic
 def test_order_receive_sample(*, actor: Any, order: TestOrder, received_on: date) -> TestOrder:
     order = lock(TestOrder, order.pk)
-    require(can_act_for_lab(actor, order), _("Only the laboratory or the case engineer may record this."))
-    TEST_ORDER_FLOW.check(order, "receive_sample")
+    refuse_if(can_receive_sample(actor, order))
     order.sample_received_on = _check_date(
         received_on,
         "received_on",
@@ -169,8 +174,7 @@ def test_order_report(
 ) -> TestOrder:
     """The lab issues its test report; the report file is required and fingerprinted."""
     order = lock(TestOrder, order.pk)
-    require(can_act_for_lab(actor, order), _("Only the laboratory or the case engineer may record this."))
-    TEST_ORDER_FLOW.check(order, "report")
+    refuse_if(can_report_test(actor, order))
     errors = {}
     if not (report_number or "").strip():
         errors["report_number"] = _("Enter the report number.")
@@ -206,7 +210,7 @@ def test_order_report(
 @transaction.atomic
 def test_order_cancel(*, actor: Any, order: TestOrder, reason: str) -> TestOrder:
     order = lock(TestOrder, order.pk)
-    _require_case_engineer(actor, order.case)
+    refuse_if(can_cancel_test_order(actor, order))
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for cancelling."), details={"field": "reason"})
     return TEST_ORDER_FLOW.apply(order, "cancel", actor=actor, reason=reason.strip(), subject=_subject(order.case))
@@ -223,8 +227,7 @@ def inspection_plan(
     site: Any = None,
 ) -> Inspection:
     case = _lock_case(case)
-    _require_case_engineer(actor, case)
-    _require_case_open_for_evaluation(case)
+    refuse_if(can_plan_inspection(actor, case))
     # One row per person: a name given twice (or the leader listed again) is the same team member.
     members = list({m.pk: m for m in (members or []) if m.pk != leader.pk}.values())
     team = [leader, *members]
@@ -265,9 +268,7 @@ def inspection_plan(
 @transaction.atomic
 def finding_add(*, actor: Any, inspection: Inspection, severity: str, description: str, clause: str = "") -> Finding:
     inspection = lock(Inspection, inspection.pk)
-    require(is_team_member(actor, inspection), _("Only members of the inspection team may record findings."))
-    if inspection.status != Inspection.Status.PLANNED:
-        raise InvalidInput(_("Findings can only be added before the inspection is completed."))
+    refuse_if(can_add_finding(actor, inspection))
     if severity not in Finding.Severity.values:
         raise InvalidInput(_("Choose the kind of finding."), details={"field": "severity"})
     if not (description or "").strip():
@@ -297,10 +298,7 @@ def finding_close(*, actor: Any, finding: Finding, corrective_action: str) -> Fi
     """The team leader verifies the client's corrective action and closes the nonconformity."""
     finding = lock(Finding, finding.pk)
     inspection = finding.inspection
-    require(
-        is_team_member(actor, inspection, leader=True) or can_manage_case(actor, inspection.case),
-        _("Only the team leader or the case engineer may close a nonconformity."),
-    )
+    refuse_if(can_close_finding(actor, finding))
     if not (corrective_action or "").strip():
         raise InvalidInput(
             _("Describe the corrective action that was verified."), details={"field": "corrective_action"}
@@ -323,8 +321,7 @@ def inspection_complete(
     *, actor: Any, inspection: Inspection, conclusion: str, completed_on: date, summary: str = ""
 ) -> Inspection:
     inspection = lock(Inspection, inspection.pk)
-    require(is_team_member(actor, inspection, leader=True), _("Only the team leader may complete the inspection."))
-    INSPECTION_FLOW.check(inspection, "complete")
+    refuse_if(can_complete_inspection(actor, inspection))
     if conclusion not in Result.values:
         raise InvalidInput(_("Choose the conclusion: pass or fail."), details={"field": "conclusion"})
     if (
@@ -348,7 +345,7 @@ def inspection_complete(
 @transaction.atomic
 def inspection_cancel(*, actor: Any, inspection: Inspection, reason: str) -> Inspection:
     inspection = lock(Inspection, inspection.pk)
-    _require_case_engineer(actor, inspection.case)
+    refuse_if(can_cancel_inspection(actor, inspection))
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for cancelling."), details={"field": "reason"})
     return INSPECTION_FLOW.apply(
@@ -402,8 +399,7 @@ def grant_blockers(case) -> list[str]:
 @transaction.atomic
 def evaluation_complete(*, actor: Any, application: Application) -> Application:
     application = lock(Application, application.pk)
-    _require_case_engineer(actor, application)
-    APPLICATION_FLOW.check(application, "complete_evaluation")
+    refuse_if(can_complete_evaluation(actor, application))
     gaps = evaluation_gaps(application)
     if gaps:
         raise InvalidInput(" ".join(gaps), code="evaluation_incomplete", details={"gaps": gaps})

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from certbody.certificates.models import SuspensionReason, WithdrawalReason
 from certbody.certificates.services import certificate_suspend, certificate_withdraw
 from certbody.core.audit import audit_record
-from certbody.core.errors import InvalidInput, NotAllowed
-from certbody.core.permissions import require_role
-from certbody.core.roles import Role
+from certbody.core.errors import InvalidInput
+from certbody.core.permissions import refuse_if
 from certbody.core.workflow import lock
 
 from ..models import (
@@ -23,6 +22,7 @@ from ..models import (
     Involvement,
     Surveillance,
 )
+from ..permissions import can_assign_engineer, can_complete_surveillance, can_start_surveillance
 from ._common import _involve, assign
 from .evaluation import evaluation_cancel_open, evaluation_gaps, grant_blockers
 
@@ -55,16 +55,9 @@ def surveillance_plan_next(*, actor: Any, certificate: Any, after: date) -> Surv
 @transaction.atomic
 def surveillance_start(*, actor: Any, surveillance: Surveillance, engineer: Any = None) -> Surveillance:
     surveillance = lock(Surveillance, surveillance.pk)
-    require_role(actor, Role.ENGINEER, Role.MARKET)
+    refuse_if(can_start_surveillance(actor, surveillance))
     engineer = engineer or actor
-    if not engineer.has_role(Role.ENGINEER):
-        raise InvalidInput(_("%(user)s is not a certification engineer.") % {"user": engineer})
-    if actor.pk != engineer.pk and not actor.has_role(Role.MARKET):
-        raise NotAllowed(_("Only market staff may assign the surveillance to another engineer."))
-    from certbody.certificates.models import Certificate
-
-    if surveillance.certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
-        raise InvalidInput(_("The certificate has ended; there is nothing to survey."))
+    refuse_if(can_assign_engineer(actor, surveillance, engineer))
     assign(engineer, "engineer", case=surveillance, actor=actor)
     surveillance.engineer = engineer
     surveillance.started_on = timezone.localdate()
@@ -84,8 +77,7 @@ def surveillance_start(*, actor: Any, surveillance: Surveillance, engineer: Any 
 def surveillance_complete(*, actor: Any, surveillance: Surveillance, outcome: str, reason: str = "") -> Surveillance:
     """Decide the outcome: maintain, suspend or withdraw. Decided by someone not involved."""
     surveillance = lock(Surveillance, surveillance.pk)
-    require_role(actor, Role.DECIDER)
-    SURVEILLANCE_FLOW.check(surveillance, "complete")
+    refuse_if(can_complete_surveillance(actor, surveillance))
     assign(actor, "decision_maker", case=surveillance, actor=actor)
     if outcome not in Surveillance.Outcome.values:
         raise InvalidInput(_("Choose the outcome."), details={"field": "outcome"})

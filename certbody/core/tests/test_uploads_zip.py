@@ -180,3 +180,17 @@ def test_office_documents_are_told_apart_by_their_parts(folder, extension, kind)
     assert accepted(zip_of([f"{folder}document.xml"])) == ZIP
     # The folder must start the name.
     assert accepted(zip_of(["[Content_Types].xml", f"x{folder}document.xml"])) == ZIP
+
+
+def test_the_content_types_are_the_standard_names():
+    # Stored with each document and sent back as its content type: a typo would reach every browser.
+    assert (uploads.PDF, uploads.PNG, uploads.JPEG, uploads.ZIP) == (
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "application/zip",
+    )
+    assert uploads.OLE == "application/x-ole-storage"
+    assert uploads.DOCX == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert uploads.XLSX == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert uploads.PPTX == "application/vnd.openxmlformats-officedocument.presentationml.presentation"

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test install messages browser lint format serve-prod bench clean
+.PHONY: run test install messages browser lint format serve-prod bench clean mutation
 
 $(STAMP): requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -59,3 +59,7 @@ serve-prod: messages
 
 clean:
 	rm -rf $(VENV) var
+
+# Mutation testing of the kernel modules (scripts/mutation.sh; MUTATION_JOBS=2 by default).
+mutation: messages
+	scripts/mutation.sh

@@ -17,4 +17,5 @@ STORAGES = {
 }
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["NAME"] = os.environ.get("SQLITE_TEST_PATH", ":memory:")  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": None}  # noqa: F405
+    # A file keeps the test database between runs (pytest --reuse-db): scripts/mutation.sh runs pytest many times.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CERTBODY_TEST_DB_FILE") or None}  # noqa: F405

@@ -193,3 +193,13 @@ LOGGING = {
 }
 
 SITE_TITLE = _("certbody")
+
+# Audit anchors (certbody/core/anchors.py): signed checkpoints of the audit chain head, outside the database.
+# The key file is set only in the Celery worker's environment (the web process neither has the variable nor may read
+# the file); empty outside production: a key is generated into var/audit-anchor-key.
+CERTBODY_AUDIT_ANCHOR_KEY_FILE = os.environ.get("CERTBODY_AUDIT_ANCHOR_KEY_FILE", "")
+CERTBODY_AUDIT_ANCHOR_DIR = Path(os.environ.get("CERTBODY_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
+# Base64 raw Ed25519 public keys trusted for checkpoints, comma-separated; empty: those recorded in the anchor dir.
+CERTBODY_AUDIT_ANCHOR_PUBLIC_KEYS = [k for k in os.environ.get("CERTBODY_AUDIT_ANCHOR_PUBLIC_KEYS", "").split(",") if k]
+# Addresses that also get every checkpoint by mail, comma-separated (empty: none).
+CERTBODY_AUDIT_ANCHOR_MAIL_TO = [a for a in os.environ.get("CERTBODY_AUDIT_ANCHOR_MAIL_TO", "").split(",") if a]

@@ -21,6 +21,15 @@ app.conf.beat_schedule = {
         "task": "certbody.core.sweep_orphan_files",
         "schedule": crontab(hour=3, minute=30),
     },
+    "core-anchor-audit-chain": {
+        # Sign the audit chain head into the append-only checkpoint file (nothing written when unchanged).
+        "task": "certbody.core.anchor_audit_chain",
+        "schedule": crontab(minute="*/10"),
+    },
+    "core-anchor-audit-chain-day-end": {
+        "task": "certbody.core.anchor_audit_chain",
+        "schedule": crontab(hour=23, minute=59),
+    },
     "portal-send-outbox": {
         # Send the portal's queued e-mails; those whose SMTP attempt failed are retried here.
         "task": "certbody.portal.send_outbox",

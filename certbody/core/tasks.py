@@ -7,3 +7,12 @@ def sweep_orphan_files() -> int:
     from .storage_sweep import sweep_orphan_files as sweep
 
     return len(sweep())
+
+
+@shared_task(name="certbody.core.anchor_audit_chain")
+def anchor_audit_chain() -> int | None:
+    """Every 10 minutes and at the day's end (worker only: it reads the anchor key). The seq signed, or None."""
+    from .anchors import anchor_head
+
+    checkpoint = anchor_head()
+    return checkpoint["seq"] if checkpoint else None

@@ -12,7 +12,9 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from certbody.core import spreadsheet
 from certbody.core.roles import Role
+from certbody.core.spreadsheet import register_export
 from certbody.publicsite import services
 from certbody.publicsite.models import DocumentKind, PublishedDocument
 from certbody.schemes.models import ProductCategory, Scheme
@@ -45,17 +47,9 @@ def pdf_bytes(title: str, lines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+@register_export("publicsite.demo_template", "xlsx")
 def xlsx_bytes(title: str, header: list[str]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Sheet1"
-    sheet.append([title])
-    sheet.append(header)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.xlsx_bytes([spreadsheet.Sheet("Sheet1", [[title], header])])
 
 
 def _upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:

@@ -11,6 +11,7 @@ Sources (docs/DOMAIN.md):
   schemes[].standards[], scope, sites[]. Excel upload: .xlsx only, fixed columns, at most 10,000 rows a file."
   Several files are zipped when there are more rows.
 Changing a header or its order breaks the regulator's import: the tests pin them.
+Cells are written by certbody.core.spreadsheet: typed text holding the exact value, never a formula.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from django.db.models import F, Q
 
 from certbody.certificates.models import Certificate, CertificateVersion
+from certbody.core.spreadsheet import Sheet, csv_text, register_export, xlsx_bytes
 
 CNCA_SHEET = "证书信息表"
 CNCA_HEADERS = [
@@ -183,18 +185,10 @@ def cnca_row(r: dict[str, Any]) -> list[str]:
 
 
 def _xlsx(sheet_title: str, headers: list[str], rows: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes([Sheet(sheet_title, [headers, *rows])])
 
 
+@register_export("regulator.cnca", "xlsx")
 def cnca_xlsx(records: list[dict[str, Any]]) -> bytes:
     return _xlsx(CNCA_SHEET, CNCA_HEADERS, [cnca_row(r) for r in records])
 
@@ -250,6 +244,7 @@ def iaf_row(r: dict[str, Any]) -> list[str]:
     ]
 
 
+@register_export("regulator.iaf", "xlsx")
 def iaf_upload(records: list[dict[str, Any]]) -> tuple[bytes, str]:
     """(content, extension): one xlsx up to IAF_MAX_ROWS rows, else a zip of xlsx files of at most that many."""
     rows = [iaf_row(r) for r in records]
@@ -266,3 +261,9 @@ def iaf_upload(records: list[dict[str, Any]]) -> tuple[bytes, str]:
 
 def iaf_json(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"certificates": [iaf_record(r) for r in records]}
+
+
+@register_export("regulator.import_errors", "csv")
+def import_errors_csv(errors: list[list[Any]], headers: list[str]) -> str:
+    """The per-row report of a legacy import: (row, column, reason) a line."""
+    return csv_text([headers, *errors])

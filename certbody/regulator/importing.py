@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from certbody.certificates.models import Certificate
 from certbody.clients.validators import is_valid_uscc
 from certbody.core.errors import InvalidInput
+from certbody.core.spreadsheet import QUOTE, unescape_cell
 from certbody.core.uploads import sniff
 
 # Import columns: (key, required, label). The key is the header in the file; the Chinese header is accepted too.
@@ -152,7 +153,18 @@ def read_rows(content: bytes) -> tuple[str, Iterator[list[Any]]]:
             code="file_type",
         )
     text = decode_text(content)
-    return "csv", csv.reader(io.StringIO(text, newline=""))
+    return "csv", _csv_rows(text)
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    """CSV rows with the `'` that keeps a formula-like value from running (core.spreadsheet) taken off again.
+
+    XLSX cells need no such step: ours are typed text holding the exact value.
+    """
+    for row in csv.reader(io.StringIO(text, newline="")):
+        if any(cell[:1] == QUOTE for cell in row):
+            row = [unescape_cell(cell) for cell in row]
+        yield row
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -17,6 +14,7 @@ from certbody.core.errors import DomainError
 from certbody.core.views import require_roles
 
 from . import selectors, services
+from .exports import import_errors_csv
 from .forms import ExportForm, ImportForm
 from .importing import IMPORT_COLUMNS
 from .models import ExportRun
@@ -60,12 +58,8 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 
 def _error_report(batch) -> HttpResponse:
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-    writer = csv.writer(out)
-    writer.writerow([_("row"), _("column"), _("reason")])
-    writer.writerows(batch.errors)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    content = import_errors_csv(batch.errors, [_("row"), _("column"), _("reason")])
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
     return response
 

@@ -231,3 +231,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Audit anchors (certbody/core/anchors.py): signed checkpoints of the audit chain head, outside the database.
+# The key file is set only in the Celery worker's environment (the web process neither has the variable nor may read
+# the file); empty outside production: a key is generated into var/audit-anchor-key.
+CERTBODY_AUDIT_ANCHOR_KEY_FILE = os.environ.get("CERTBODY_AUDIT_ANCHOR_KEY_FILE", "")
+# Production refuses to generate a development key (prod.py sets it).
+CERTBODY_AUDIT_ANCHOR_KEY_REQUIRED = False
+CERTBODY_AUDIT_ANCHOR_DIR = Path(os.environ.get("CERTBODY_AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
+# Base64 raw Ed25519 public keys trusted for checkpoints, comma-separated; empty: those recorded in the anchor dir.
+CERTBODY_AUDIT_ANCHOR_PUBLIC_KEYS = env_list("CERTBODY_AUDIT_ANCHOR_PUBLIC_KEYS")
+# Addresses that also get every checkpoint by mail, comma-separated (empty: none).
+CERTBODY_AUDIT_ANCHOR_MAIL_TO = env_list("CERTBODY_AUDIT_ANCHOR_MAIL_TO")

@@ -13,6 +13,7 @@ if len(SECRET_KEY) < 50:
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CERTBODY_AUDIT_ANCHOR_KEY_REQUIRED = True  # the worker must be given CERTBODY_AUDIT_ANCHOR_KEY_FILE
 CERTBODY_SIGNING_KEY_REQUIRED = True  # no generated development key: certificates need CERTBODY_SIGNING_KEY(_FILE)
 # Behind that proxy set TRUSTED_PROXY_COUNT=1 (base.py): rate limits and records then see clients, not the proxy.
 SESSION_COOKIE_SECURE = True

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -11,6 +12,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="certbody-media-")
+CERTBODY_AUDIT_ANCHOR_DIR = Path(tempfile.mkdtemp(prefix="certbody-anchors-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

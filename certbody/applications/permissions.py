@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import (
     Refusal,
+    client_organisation_id,
     first,
     forbidden,
     has_role,
@@ -29,13 +30,6 @@ from .models import APPLICATION_FLOW, Application
 
 # Roles that see every application: they run the process or oversee it.
 ALL_APPLICATIONS = (Role.MARKET, Role.ENGINEER, Role.REVIEWER, Role.DECIDER, Role.QUALITY, Role.MANAGEMENT, Role.ADMIN)
-
-
-def client_organisation_id(user: Any) -> int | None:
-    """The organisation a client user acts for; None for anyone else. The one place client scoping starts from."""
-    if has_role(user, Role.CLIENT) and getattr(user, "organisation_id", None):
-        return user.organisation_id
-    return None
 
 
 def applications_for(user: Any) -> QuerySet[Application]:

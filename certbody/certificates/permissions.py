@@ -9,12 +9,13 @@ certbody.core.permissions). Who may *see* a certificate: selectors.certificates_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from certbody.core.errors import InvalidInput, NotIndependent
+from certbody.core.errors import InvalidInput
 from certbody.core.permissions import Refusal, first, role_refusal, transition_refusal
 from certbody.core.roles import Role
 
@@ -25,47 +26,26 @@ STATUS_DECIDERS = (Role.DECIDER, Role.QUALITY)
 NONCONFORMITY_CONFIRMERS = (Role.DECIDER, Role.QUALITY, Role.ENGINEER)
 
 
-def current_cases(certificate: Certificate) -> list[Any]:
-    """The evaluations a certificate's status now rests on: the application behind its current version, any open
-    application on it (change, extension, recertification), its surveillance in progress and its latest completed
-    one."""
-    from certbody.applications.models import Application
-    from certbody.certification.models import Surveillance
+# Who took part in a certificate's current evaluation or surveillance is known to the lifecycle and the people rules,
+# which sit above certificates in the layers (docs/architecture.md). The lifecycle registers that check at start-up
+# (certification.apps); the certificate steps below call it through here, so service, page and API share it.
+_independence_check: Callable[[Any, Certificate], Refusal | None] | None = None
 
-    latest = certificate.versions.order_by("-version_no").values_list("decision__application_id", flat=True).first()
-    applications = Application.objects.filter(
-        Q(pk=latest) | Q(certificate=certificate, status__in=Application.OPEN)
-    ).select_related("scheme", "organisation")
-    surveillances = certificate.surveillances.filter(status=Surveillance.Status.IN_PROGRESS)
-    completed = certificate.surveillances.filter(status=Surveillance.Status.COMPLETED).order_by("-sequence_no")[:1]
-    return [*applications, *surveillances, *completed]
+
+def register_independence_check(check: Callable[[Any, Certificate], Refusal | None]) -> None:
+    global _independence_check
+    _independence_check = check
 
 
 def independence_refusal(user: Any, certificate: Certificate) -> Refusal | None:
     """A status decision on a certificate is a decision (ISO/IEC 17065 7.6, 7.11): not by anyone who took part in
-    its current evaluation or surveillance. The people rule engine's independence rule decides who took part."""
-    from certbody.certification.models import Surveillance
-    from certbody.people.engine import R, involvements
-
+    its current evaluation or surveillance. Asked once per user and certificate within a request."""
+    if _independence_check is None:
+        raise ImproperlyConfigured("No independence check is registered for certificate decisions.")
     memo = certificate.__dict__.setdefault("_independence", {})
     key = getattr(user, "pk", None)
     if key not in memo:
-        memo[key] = None
-        for case in current_cases(certificate):
-            kwargs = {"surveillance": case} if isinstance(case, Surveillance) else {"application": case}
-            parts = involvements([user.pk], role=R.DECISION_MAKER, **kwargs).get(user.pk)
-            if parts:
-                memo[key] = Refusal(
-                    NotIndependent.code,
-                    _(
-                        "%(user)s took part in the evaluation of %(case)s (%(parts)s) and so may not decide the "
-                        "status of certificate %(certificate)s (ISO/IEC 17065 7.6, 7.11)."
-                    )
-                    % {"user": user, "case": case, "parts": "、".join(parts), "certificate": certificate.number},
-                    {"parts": parts, "rules": [{"rule": "independence", "person": str(user)}]},
-                    role_ok=True,
-                )
-                break
+        memo[key] = _independence_check(user, certificate)
     return memo[key]
 
 

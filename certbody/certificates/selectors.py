@@ -31,7 +31,7 @@ def certificates_for(user: Any) -> QuerySet[Certificate]:
     qs = Certificate.objects.all()
     if has_role(user, *ALL_CERTIFICATES):
         return qs
-    from certbody.applications.permissions import client_organisation_id
+    from certbody.core.permissions import client_organisation_id
 
     organisation_id = client_organisation_id(user)
     return qs.filter(organisation_id=organisation_id) if organisation_id is not None else qs.none()

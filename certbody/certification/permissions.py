@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from certbody.applications.models import APPLICATION_FLOW, Application
-from certbody.core.errors import InvalidInput
+from certbody.core.errors import InvalidInput, NotIndependent
 from certbody.core.permissions import (
     Refusal,
     first,
@@ -71,7 +71,7 @@ def is_team_member(user: Any, inspection: Inspection, *, leader: bool = False) -
 
 def _client_cases(user: Any, prefix: str = "") -> Q | None:
     """A client's own cases: its applications and the surveillances of its certificates (`prefix` to the case)."""
-    from certbody.applications.permissions import client_organisation_id
+    from certbody.core.permissions import client_organisation_id
 
     organisation_id = client_organisation_id(user)
     if organisation_id is None:
@@ -105,7 +105,7 @@ def inspections_for(user: Any) -> QuerySet[Inspection]:
 
 
 def surveillances_for(user: Any) -> QuerySet[Surveillance]:
-    from certbody.applications.permissions import client_organisation_id
+    from certbody.core.permissions import client_organisation_id
 
     qs = Surveillance.objects.all()
     if has_role(user, *ALL_CASES):
@@ -349,3 +349,41 @@ def can_cancel_inspection(user: Any, inspection: Inspection) -> Refusal | None:
     return first(
         case_engineer_refusal(user, inspection.case), transition_refusal(INSPECTION_FLOW, inspection, "cancel")
     )
+
+
+# --- certificate status decisions (registered with certbody.certificates.permissions at start-up) -----------------
+
+
+def current_cases(certificate: Any) -> list[Any]:
+    """The evaluations a certificate's status now rests on: the application behind its current version, any open
+    application on it (change, extension, recertification), its surveillance in progress and its latest completed
+    one."""
+    latest = certificate.versions.order_by("-version_no").values_list("decision__application_id", flat=True).first()
+    applications = Application.objects.filter(
+        Q(pk=latest) | Q(certificate=certificate, status__in=Application.OPEN)
+    ).select_related("scheme", "organisation")
+    surveillances = certificate.surveillances.filter(status=Surveillance.Status.IN_PROGRESS)
+    completed = certificate.surveillances.filter(status=Surveillance.Status.COMPLETED).order_by("-sequence_no")[:1]
+    return [*applications, *surveillances, *completed]
+
+
+def certificate_independence_refusal(user: Any, certificate: Any) -> Refusal | None:
+    """A status decision on a certificate is a decision (ISO/IEC 17065 7.6, 7.11): not by anyone who took part in
+    its current evaluation or surveillance. The people rule engine's independence rule decides who took part."""
+    from certbody.people.engine import R, involvements
+
+    for case in current_cases(certificate):
+        kwargs = {"surveillance": case} if isinstance(case, Surveillance) else {"application": case}
+        parts = involvements([user.pk], role=R.DECISION_MAKER, **kwargs).get(user.pk)
+        if parts:
+            return Refusal(
+                NotIndependent.code,
+                _(
+                    "%(user)s took part in the evaluation of %(case)s (%(parts)s) and so may not decide the "
+                    "status of certificate %(certificate)s (ISO/IEC 17065 7.6, 7.11)."
+                )
+                % {"user": user, "case": case, "parts": "、".join(parts), "certificate": certificate.number},
+                {"parts": parts, "rules": [{"rule": "independence", "person": str(user)}]},
+                role_ok=True,
+            )
+    return None

@@ -26,6 +26,13 @@ def require_role(actor: Any, *roles: str) -> None:
         raise NotAllowed(_("This step needs one of these roles: %(roles)s.") % {"roles": names})
 
 
+def client_organisation_id(user: Any) -> int | None:
+    """The organisation a client user acts for; None for anyone else. The one place client scoping starts from."""
+    if has_role(user, Role.CLIENT) and getattr(user, "organisation_id", None):
+        return user.organisation_id
+    return None
+
+
 def is_member_of(actor: Any, organisation_id: int | None) -> bool:
     return has_role(actor, Role.CLIENT) and organisation_id is not None and actor.organisation_id == organisation_id
 

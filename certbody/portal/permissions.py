@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from certbody.applications.permissions import client_organisation_id
 from certbody.applications.permissions import own_applications as own_applications  # the one definition
+from certbody.core.permissions import client_organisation_id
 
 
 def is_client(user: Any) -> bool:

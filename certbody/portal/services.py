@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from certbody.accounts.models import User
 from certbody.accounts.services import user_create, username_taken
 from certbody.applications import services as app_svc
-from certbody.applications.dossier import removed_on_error, require_member, stored_content
+from certbody.applications.dossier import removed_on_error, require_editable, require_member, stored_content
 from certbody.applications.models import Application, Contract
 from certbody.applications.permissions import can_see_files
 from certbody.clients.models import Organisation
@@ -553,7 +553,7 @@ def wizard_unit_add(
     from certbody.clients.services import manufacturer_create, production_site_create
 
     require_member(actor, application)
-    app_svc.require_editable(application)
+    require_editable(application)
     organisation = application.organisation
     manufacturer = Manufacturer.objects.filter(organisation=organisation, name=manufacturer_name.strip()).first()
     if manufacturer is None:

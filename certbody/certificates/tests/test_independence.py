@@ -14,9 +14,9 @@ from certbody.certificates import permissions as perms
 from certbody.certificates import services as svc
 from certbody.certificates.models import CERTIFICATE_FLOW, NONCONFORMITY_FLOW, Certificate, NonconformityCase
 from certbody.certification import services as cert_svc
-from certbody.core import scenarios as sc
 from certbody.core.errors import NotIndependent
 from certbody.core.roles import Role
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

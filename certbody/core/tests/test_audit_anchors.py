@@ -19,10 +19,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from certbody.core import anchors
-from certbody.core import scenarios as sc
 from certbody.core.audit import _digest, audit_record, verify_chain
 from certbody.core.models import AuditChainHead, AuditEvent, StatusChange
 from certbody.core.tasks import anchor_audit_chain
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
 

@@ -18,3 +18,5 @@ STORAGES = {
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["NAME"] = os.environ.get("SQLITE_TEST_PATH", ":memory:")  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": None}  # noqa: F405
+# Tests sign users in with force_login (no device); the enforcement tests switch it on (accounts/tests).
+CERTBODY_2FA_ENFORCED = False

@@ -77,9 +77,12 @@ def test_the_api_token_endpoint_locks_an_address_after_n_wrong_keys(cast):
     bad = browser("192.0.2.50")
     statuses = [bad.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer cb_wrong{i}").status_code for i in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
-    locked = bad.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}")
+    locked = bad.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer cb_another-guess")
     assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
-    assert browser("192.0.2.51").get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    assert AuditEvent.objects.filter(action="auth.lockout", object_repr="ip:192.0.2.50").exists()
+    # A valid key is not a guess: it keeps working from that address (and from any other).
+    assert bad.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    assert browser("192.0.2.51").get("/api/v1/me", HTTP_AUTHORIZATION="Bearer cb_wrong").status_code == 401
 
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(cast):

@@ -8,4 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the deploy check)
+        from .middleware import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="certbody.accounts.session_started")

@@ -19,6 +19,16 @@ SEEN_AT_KEY = "cb_seen_at"
 NO_DEVICE_KEY = "cb_2fa_none_at"  # when this session last found the user without a device (re-checked every 5 min)
 
 
+def session_started(sender, request, user, **kwargs) -> None:
+    """On every sign-in (user_logged_in; connected in apps.py): the session's clocks start, and whether the user has
+    a device is noted, so that the requests after it cost no extra query or session write."""
+    now = int(time.time())
+    request.session[AUTH_AT_KEY] = now
+    request.session[SEEN_AT_KEY] = now
+    if not has_totp_device(user):
+        request.session[NO_DEVICE_KEY] = now
+
+
 def is_two_factor_verified(request) -> bool:
     return bool(request.session.get(OTP_SESSION_KEY))
 

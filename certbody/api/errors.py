@@ -148,9 +148,12 @@ def install(api: NinjaAPI) -> None:
                 error_body("csrf_failed", _("The CSRF check failed: send the X-CSRFToken header with the session.")),
                 status=403,
             )
-        return api.create_response(
+        response = api.create_response(
             request, error_body(codes.get(exc.status_code, "error"), message), status=exc.status_code
         )
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

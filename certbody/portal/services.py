@@ -15,6 +15,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -109,8 +111,10 @@ def organisation_register(
     email: str,
     username: str,
     password: str,
-) -> User:
-    """An organisation registers itself: the organisation waits for approval, its first user for e-mail confirmation."""
+) -> User | None:
+    """An organisation registers itself: the organisation waits for approval, its first user for e-mail confirmation.
+
+    None: the code or the user name is already registered; the address given is told by mail (not the visitor)."""
     uscc = (uscc or "").strip().upper()
     username = (username or "").strip()
     email = (email or "").strip()
@@ -135,8 +139,12 @@ def organisation_register(
     problem = _password_errors(password, User(username=username, email=email))
     if problem:
         errors["password"] = problem
-    taken = already_taken(uscc=uscc if "uscc" not in errors else "", username=username)
-    _fields_error({**taken, **errors})
+    _fields_error(errors)
+    # Whether a code or a name is registered is not told to an anonymous visitor (enumeration): the page answers
+    # as for a success, and the outcome goes to the address given.
+    if already_taken(uscc=uscc, username=username):
+        _registration_refused(uscc=uscc, username=username, email=email)
+        return None
 
     def create() -> User:
         # Self-registration: the system acts for an anonymous person; the organisation stays unapproved until staff say.
@@ -163,7 +171,14 @@ def organisation_register(
         user.save(update_fields=["is_active"])
         return user
 
-    user = _create_unless_taken(create, uscc=uscc, username=username)
+    try:
+        user = _create_unless_taken(create, uscc=uscc, username=username)
+    except InvalidInput:
+        # Lost a race to someone registering the same code or name: told by mail like the check above.
+        if not already_taken(uscc=uscc, username=username):
+            raise
+        _registration_refused(uscc=uscc, username=username, email=email)
+        return None
     organisation = user.organisation
     audit_record(actor=None, action="portal.register", obj=organisation, after={"user": username, "email": email})
     link = settings_url(reverse("portal:confirm", args=[confirmation_token(user)]))
@@ -174,6 +189,30 @@ def organisation_register(
         + f"\n\n{link}\n",
     )
     return user
+
+
+def _registration_refused(*, uscc: str, username: str, email: str) -> None:
+    """The registration cannot go on: tell the address given why, record it on what was already there."""
+    taken = already_taken(uscc=uscc, username=username)
+    existing = Organisation.objects.filter(uscc=uscc).first() if "uscc" in taken else None
+    if existing is None:
+        existing = User.objects.alias(folded=Lower("username")).filter(folded=Lower(Value(username))).first()
+    if existing is not None:
+        audit_record(
+            actor=None,
+            action="portal.register_refused",
+            obj=existing,
+            after={"fields": sorted(taken), "user": username, "email": email},
+        )
+    queue_mail(
+        [email],
+        _("Your registration could not be completed"),
+        _("Someone, probably you, tried to register on the certification portal with this e-mail address.")
+        + "\n\n"
+        + "\n".join(taken.values())
+        + "\n\n"
+        + _("If you did not do this, you can ignore this e-mail."),
+    )
 
 
 def confirmation_token(user: User) -> str:

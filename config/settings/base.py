@@ -243,3 +243,25 @@ CERTBODY_AUDIT_ANCHOR_DIR = Path(os.environ.get("CERTBODY_AUDIT_ANCHOR_DIR", VAR
 CERTBODY_AUDIT_ANCHOR_PUBLIC_KEYS = env_list("CERTBODY_AUDIT_ANCHOR_PUBLIC_KEYS")
 # Addresses that also get every checkpoint by mail, comma-separated (empty: none).
 CERTBODY_AUDIT_ANCHOR_MAIL_TO = env_list("CERTBODY_AUDIT_ANCHOR_MAIL_TO")
+
+# --- sign-in security (accounts): lockout, two-factor, sessions, API tokens -----------------------------
+# Failed sign-ins before an account name (any name, known or not) or a client address is locked, the first lock's
+# length (each further lock doubles it, up to the maximum), and how long failures are remembered (4 x cool-off).
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_IP_FAILURES = env_int("LOGIN_LOCKOUT_IP_FAILURES", 20)
+LOGIN_LOCKOUT_COOLOFF_MINUTES = env_int("LOGIN_LOCKOUT_COOLOFF_MINUTES", 15)
+LOGIN_LOCKOUT_MAX_MINUTES = env_int("LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60)
+# Deciding and administering roles must use an authenticator app (TOTP). Only a demo or development server turns
+# this off (`make run` does, and says so); `check --deploy` warns when it is off.
+CERTBODY_2FA_ENFORCED = env_bool("CERTBODY_2FA_ENFORCED", True)
+# Staff are signed out after this many idle minutes; every session ends after the absolute lifetime.
+CERTBODY_SESSION_IDLE_MINUTES = env_int("CERTBODY_SESSION_IDLE_MINUTES", 30)
+CERTBODY_SESSION_MAX_HOURS = env_int("CERTBODY_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = CERTBODY_SESSION_MAX_HOURS * 3600
+# API tokens expire: the default lifetime, and the most a token's creator may choose.
+CERTBODY_API_TOKEN_DAYS = env_int("CERTBODY_API_TOKEN_DAYS", 90)
+CERTBODY_API_TOKEN_MAX_DAYS = env_int("CERTBODY_API_TOKEN_MAX_DAYS", 365)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "certbody.accounts.middleware.SessionSecurityMiddleware",
+)

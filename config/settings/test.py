@@ -21,3 +21,5 @@ if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["NAME"] = os.environ.get("SQLITE_TEST_PATH", ":memory:")  # noqa: F405
     # A file keeps the test database between runs (pytest --reuse-db): scripts/mutation.sh runs pytest many times.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CERTBODY_TEST_DB_FILE") or None}  # noqa: F405
+# Tests sign users in with force_login (no device); the enforcement tests switch it on (accounts/tests).
+CERTBODY_2FA_ENFORCED = False

@@ -153,6 +153,8 @@ PAGES: dict[str, dict[str, str]] = {
     "accounts:login": row(set(), anonymous=OK, others=ONWARD),
     "accounts:logout": row(set(), anonymous=NO_GET, others=NO_GET),  # POST only
     "accounts:tokens": row(EVERYONE),  # one's own API tokens
+    "accounts:two_factor": row(EVERYONE),  # one's own authenticator: enrol (no one in the world has a device yet)
+    "accounts:verify": row(set(), others=ONWARD),  # the second sign-in step; without a device, on to enrolment
     "accounts:token_revoke": row(set(), others=NO_GET),  # POST only
     "applications:list": row(EVERYONE),  # filtered: see HIDDEN
     "applications:create": row({"client", "other_client", "market"}),
@@ -249,6 +251,8 @@ PAGE_URLS: dict[str, Callable[[World], str]] = {
     "accounts:login": lambda w: reverse("accounts:login"),
     "accounts:logout": lambda w: reverse("accounts:logout"),
     "accounts:tokens": lambda w: reverse("accounts:tokens"),
+    "accounts:two_factor": lambda w: reverse("accounts:two_factor"),
+    "accounts:verify": lambda w: reverse("accounts:verify"),
     "accounts:token_revoke": lambda w: reverse("accounts:token_revoke", args=[w.client_token.pk]),
     "applications:list": lambda w: reverse("applications:list"),
     "applications:create": lambda w: reverse("applications:create"),

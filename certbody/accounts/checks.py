@@ -6,7 +6,7 @@ from django.core.checks import Tags, Warning, register
 
 @register(Tags.security, deploy=True)
 def two_factor_enforced(app_configs, **kwargs):
-    if getattr(settings, "CERTBODY_2FA_ENFORCED", True):
+    if settings.CERTBODY_2FA_ENFORCED:
         return []
     return [
         Warning(

@@ -6,8 +6,6 @@ returns a schema; the helpers here keep that to a few lines per endpoint.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar
 
@@ -18,15 +16,13 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, StringConstraints
 
 from certbody.core.errors import InvalidInput, NotFound
+from certbody.core.keyset import FIRST_DAY, LAST_DAY, MAX_ID, decode_cursor, encode_cursor, walk
 from certbody.core.permissions import require
 from certbody.core.workflow import Workflow, status_history
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000
-MAX_ID = 2**63 - 1  # a bigint: larger ids cannot exist, and SQLite overflows on them
-FIRST_DAY = date(1990, 1, 1)
-LAST_DAY = date(2199, 12, 31)
 
 
 def _clean_text(value: str) -> str:
@@ -94,43 +90,12 @@ class CursorPage(Schema, Generic[T]):
     items: list[T]
 
 
-def keyset_page(qs: QuerySet, page: CursorIn, *, date_field: str) -> dict[str, Any]:
-    """Keyset pagination on (date_field DESC, id DESC): no COUNT, no OFFSET, fast at any depth.
-
-    The cursor is the (date, id) of the last row shown. `date_field <= d` lets the index scan
-    start at the cursor; the OR only removes the rows of that same day already shown.
-    """
-    qs = qs.order_by(f"-{date_field}", "-id")
-    if page.cursor:
-        day, pk = decode_cursor(page.cursor)
-        qs = qs.filter(**{f"{date_field}__lte": day}).exclude(**{date_field: day, "id__gte": pk})
-    rows = list(qs[: page.limit + 1])
-    next_cursor = None
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, date_field), last.pk)
-    return {"limit": page.limit, "next_cursor": next_cursor, "items": rows}
-
-
-def encode_cursor(day: date, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{day.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[date, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        day_text, pk_text = raw.split("|")
-        day, pk = date.fromisoformat(day_text), int(pk_text)
-        if not (FIRST_DAY <= day <= LAST_DAY and 1 <= pk <= MAX_ID):
-            raise ValueError
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput(
-            _("The cursor is not valid: use the next_cursor of a previous page."),
-            code="invalid_cursor",
-            details={"field": "cursor"},
-        )
-    return day, pk
+def cursor_page(qs: QuerySet, page: CursorIn, *, date_field: str) -> dict[str, Any]:
+    """The API's face of core.keyset.walk on (date_field DESC, id DESC), with an opaque `next_cursor`."""
+    after = list(decode_cursor(page.cursor)) if page.cursor else None
+    result = walk(qs, keys=[date_field, "id"], after=after, per_page=page.limit)
+    next_cursor = encode_cursor(*result.next_key) if result.next_key else None
+    return {"limit": page.limit, "next_cursor": next_cursor, "items": result.items}
 
 
 # --- lookups -------------------------------------------------------------------------------------

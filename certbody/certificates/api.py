@@ -17,8 +17,8 @@ from certbody.api.common import (
     StatusChangeOut,
     Text,
     choice,
+    cursor_page,
     history,
-    keyset_page,
     referenced,
     transitions,
     visible,
@@ -206,7 +206,7 @@ def certificate_list(request, filters: Query[CertificateFilter], page: Query[Cur
         qs = qs.filter(issued_on__lte=filters.issued_to)
     if filters.expires_before:
         qs = qs.filter(expires_on__lt=filters.expires_before)
-    return keyset_page(qs, page, date_field="issued_on")
+    return cursor_page(qs, page, date_field="issued_on")
 
 
 @router.get(

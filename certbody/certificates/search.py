@@ -23,8 +23,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certbody.api.common import decode_cursor, encode_cursor
 from certbody.core.errors import InvalidInput
+from certbody.core.keyset import decode_cursor, encode_cursor
 
 from .models import Certificate
 

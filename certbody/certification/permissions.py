@@ -27,6 +27,7 @@ from certbody.core.permissions import (
 )
 from certbody.core.roles import Role
 
+from .assignment import rules
 from .models import (
     INSPECTION_FLOW,
     SURVEILLANCE_FLOW,
@@ -128,8 +129,7 @@ def people_refusal(user: Any, role: str, case: Any) -> Refusal | None:
     Refusals that an approved two-person override covers pass (the service's `assign` then uses the override up).
     The result is kept on the case object for the request, so a page asking for several steps runs the engine once
     per role, not once per step."""
-    from certbody.people import engine
-
+    engine = rules()
     memo = case.__dict__.setdefault("_people_refusals", {})
     key = (getattr(user, "pk", None), role)
     if key not in memo:
@@ -370,11 +370,10 @@ def current_cases(certificate: Any) -> list[Any]:
 def certificate_independence_refusal(user: Any, certificate: Any) -> Refusal | None:
     """A status decision on a certificate is a decision (ISO/IEC 17065 7.6, 7.11): not by anyone who took part in
     its current evaluation or surveillance. The people rule engine's independence rule decides who took part."""
-    from certbody.people.engine import R, involvements
-
+    engine = rules()
     for case in current_cases(certificate):
         kwargs = {"surveillance": case} if isinstance(case, Surveillance) else {"application": case}
-        parts = involvements([user.pk], role=R.DECISION_MAKER, **kwargs).get(user.pk)
+        parts = engine.involvements([user.pk], role=engine.roles.DECISION_MAKER, **kwargs).get(user.pk)
         if parts:
             return Refusal(
                 NotIndependent.code,

@@ -7,7 +7,7 @@ what the user typed, and never lets it become a 500.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .errors import DomainError
+from .keyset import KeysetPage, walk
 from .permissions import Refusal, forbidden, has_role
 from .roles import Role
 
@@ -226,43 +227,6 @@ def run_actions(request: HttpRequest, obj: Any, actions: Sequence[Action]) -> Ac
 # --- lists -------------------------------------------------------------------------------------
 
 
-@dataclass
-class KeysetPage:
-    """A page of a list walked by an indexed key: no COUNT, no OFFSET, fast at any depth."""
-
-    items: list
-    next_cursor: str | None
-    prev_cursor: str | None
-
-    @property
-    def has_next(self) -> bool:
-        return self.next_cursor is not None
-
-    @property
-    def has_prev(self) -> bool:
-        return self.prev_cursor is not None
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_prev
-
-
-def _encode(values: Iterable[Any]) -> str:
-    return "_".join(v.isoformat() if isinstance(v, date) else str(v) for v in values)
-
-
-def _beyond(keys: Sequence[str], values: Sequence[Any], descending: bool) -> Q:
-    """Rows strictly after `values` in the ordering by `keys` (lexicographic)."""
-    op = "lt" if descending else "gt"
-    condition = Q(pk__in=[])
-    for i, key in enumerate(keys):
-        part = Q(**{f"{key}__{op}": values[i]})
-        for j in range(i):
-            part &= Q(**{keys[j]: values[j]})
-        condition |= part
-    return condition
-
-
 def keyset_page(
     request: HttpRequest,
     qs: QuerySet,
@@ -273,12 +237,7 @@ def keyset_page(
     per_page: int = 25,
     sort_matches: bool = False,
 ) -> KeysetPage:
-    """`?after=<cursor>` gives the next page, `?before=<cursor>` the previous one; LIMIT n+1 tells if there is more.
-
-    `sort_matches=True` says the filter already picks few rows through another index: the ordering is then
-    written so that no index can serve it (NULLS placement unlike the index), and the planner sorts the
-    matches instead of walking the ordering index past every non-matching row.
-    """
+    """`?after=<cursor>` gives the next page, `?before=<cursor>` the previous one (core.keyset.walk)."""
 
     def parse(raw: str | None) -> list[Any] | None:
         if not raw:
@@ -291,38 +250,10 @@ def keyset_page(
         except (TypeError, ValueError):
             return None
 
-    if sort_matches:
-        # The keys are never NULL, so this changes no result, only which plans can produce it.
-        down = [F(k).desc(nulls_last=True) for k in keys]
-        up = [F(k).asc(nulls_first=True) for k in keys]
-        forward, backward = (down, up) if descending else (up, down)
-    else:
-        forward = [f"-{k}" if descending else k for k in keys]
-        backward = [k if descending else f"-{k}" for k in keys]
     after = parse(request.GET.get("after"))
     before = parse(request.GET.get("before")) if after is None else None
-    if before is not None:
-        rows = list(qs.filter(_beyond(keys, before, not descending)).order_by(*backward)[: per_page + 1])
-        has_prev = len(rows) > per_page
-        rows = list(reversed(rows[:per_page]))
-        has_next = True
-    else:
-        if after is not None:
-            qs = qs.filter(_beyond(keys, after, descending))
-        rows = list(qs.order_by(*forward)[: per_page + 1])
-        has_next = len(rows) > per_page
-        rows = rows[:per_page]
-        has_prev = after is not None
-    if not rows:
-        return KeysetPage(items=[], next_cursor=None, prev_cursor=None)
-
-    def cursor(row) -> str:
-        return _encode(getattr(row, k) for k in keys)
-
-    return KeysetPage(
-        items=rows,
-        next_cursor=cursor(rows[-1]) if has_next else None,
-        prev_cursor=cursor(rows[0]) if has_prev else None,
+    return walk(
+        qs, keys=keys, after=after, before=before, descending=descending, per_page=per_page, sort_matches=sort_matches
     )
 
 

@@ -16,3 +16,20 @@ class PeopleConfig(AppConfig):
 
         for key, value in PEOPLE_DEFAULTS.items():
             DEFAULTS.setdefault(key, value)
+
+        # The lifecycle asks these rules at every assignment without importing people (it sits below).
+        from certbody.certification.assignment import AssignmentRules, register
+
+        from . import engine, services
+        from .models import AssignmentRole
+
+        register(
+            AssignmentRules(
+                check=engine.check,
+                covered_by_override=engine.covered_by_override,
+                refused_error=engine.refused_error,
+                ensure_all=services.ensure_all,
+                involvements=engine.involvements,
+                roles=AssignmentRole,
+            )
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from certbody.accounts import totp
-from certbody.core import scenarios as sc
+from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "staff-pass-2026"

@@ -46,11 +46,11 @@ def age_session(client: Client, **seconds_ago: int) -> None:
 def test_a_staff_session_ends_after_the_idle_timeout(cast, settings):
     settings.CERTBODY_SESSION_IDLE_MINUTES = 30
     client = browser(cast.engineer)
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("console:dashboard")).status_code == 200
     age_session(client, seen_at=29 * 60)
-    assert client.get(reverse("core:dashboard")).status_code == 200  # 29 idle minutes: still in
+    assert client.get(reverse("console:dashboard")).status_code == 200  # 29 idle minutes: still in
     age_session(client, seen_at=31 * 60)
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("console:dashboard"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
     assert "_auth_user_id" not in client.session
     assert AuditEvent.objects.get(action="auth.logout").reason == "idle timeout"
@@ -68,7 +68,7 @@ def test_every_session_ends_after_its_absolute_lifetime(cast, settings):
 
 def test_authenticated_pages_and_api_answers_are_not_stored(cast):
     client = browser(cast.engineer)
-    assert client.get(reverse("core:dashboard"))["Cache-Control"] == "no-store"
+    assert client.get(reverse("console:dashboard"))["Cache-Control"] == "no-store"
     assert client.get("/api/v1/me")["Cache-Control"] == "no-store"
     _token, key = api_token_create(user=cast.lab_user, name="lims", actor=cast.lab_user)
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}")["Cache-Control"] == "no-store"

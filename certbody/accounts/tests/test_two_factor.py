@@ -59,7 +59,7 @@ def test_two_factor_is_enforced_for_deciding_and_administering_roles(cast, enfor
     user = getattr(cast, USER_OF_ROLE[role])
     client = browser()
     client.force_login(user)
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("console:dashboard"))
     if role in TWO_FACTOR_ROLES:
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:two_factor"))
         assert client.get(reverse("accounts:tokens")).status_code == 302  # nothing else either
@@ -74,7 +74,7 @@ def test_two_factor_is_enforced_for_deciding_and_administering_roles(cast, enfor
 def test_enrolment_then_sign_in_asks_for_the_code(cast, enforced):
     client = browser()
     client.post(reverse("accounts:login"), {"username": "decider", "password": PASSWORD})
-    assert client.get(reverse("core:dashboard"))["Location"].startswith(reverse("accounts:two_factor"))
+    assert client.get(reverse("console:dashboard"))["Location"].startswith(reverse("accounts:two_factor"))
     page = client.get(reverse("accounts:two_factor")).content.decode()
     assert "<svg" in page  # the QR code, made on the server
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
@@ -83,19 +83,19 @@ def test_enrolment_then_sign_in_asks_for_the_code(cast, enforced):
     assert len(codes) == 10 and response["Cache-Control"] == "no-store"
     assert RecoveryCode.objects.filter(user=cast.decider).count() == 10
     assert not RecoveryCode.objects.filter(code_hash__in=codes).exists()  # stored hashed
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("console:dashboard")).status_code == 200
     assert AuditEvent.objects.filter(action="auth.2fa_enrol", actor=cast.decider).exists()
 
     # Signing in again: the password alone reaches only the second step.
     again = browser()
     again.post(reverse("accounts:login"), {"username": "decider", "password": PASSWORD})
-    response = again.get(reverse("core:dashboard"))
+    response = again.get(reverse("console:dashboard"))
     assert response["Location"].startswith(reverse("accounts:verify"))
     wrong = again.post(reverse("accounts:verify"), {"code": "000000"})
-    assert wrong.status_code == 200 and again.get(reverse("core:dashboard")).status_code == 302
+    assert wrong.status_code == 200 and again.get(reverse("console:dashboard")).status_code == 302
     TotpDevice.objects.filter(user=cast.decider).update(last_step=0)
     again.post(reverse("accounts:verify"), {"code": totp.code_at(secret, totp.current_step())})
-    assert again.get(reverse("core:dashboard")).status_code == 200
+    assert again.get(reverse("console:dashboard")).status_code == 200
 
 
 def test_a_code_is_accepted_once(cast):

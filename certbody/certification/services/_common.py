@@ -13,8 +13,8 @@ from certbody.core.errors import InvalidInput, NotIndependent
 from certbody.core.permissions import refuse_if
 from certbody.core.roles import Role
 from certbody.core.workflow import lock
-from certbody.people.services import ensure_all, ensure_assignable
 
+from ..assignment import rules
 from ..models import (
     Involvement,
 )
@@ -44,11 +44,11 @@ def _require_case_engineer(actor: Any, case) -> None:
 def assign(subject: Any, role: str, *, case, actor: Any) -> None:
     """Every assignment asks the people rule engine (authorisation, registration, declaration, conflicts,
     independence); a refusal names each failed rule."""
-    ensure_assignable(subject, role, case=case, actor=actor)
+    rules().ensure_all([(subject, role)], case=case, actor=actor)
 
 
 def assign_team(assignments: list[tuple[Any, str]], *, case, actor: Any) -> None:
-    ensure_all(assignments, case=case, actor=actor)
+    rules().ensure_all(assignments, case=case, actor=actor)
 
 
 def _involve(case, user, part: str) -> None:

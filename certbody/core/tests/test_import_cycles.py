@@ -17,12 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the certbody package
 DOMAIN_MODULES = {"models", "services", "selectors", "permissions", "engine", "rules", "dossier", "checklist"}
 # Known, to be removed, each with its reason. Nothing else may be added here without a reason as good.
 NOT_DOMAIN: set[str] = set()
-KNOWN_PAIRS = {
-    # The people rule engine reads the case's involvements and decisions (independence) and the workload from
-    # certification's models, while certification asks the engine before every assignment. To untangle: the
-    # involvements become facts certification hands to the engine.
-    frozenset({"people", "certification"}),
-}
+KNOWN_PAIRS: set[frozenset[str]] = set()
 
 
 def _is_domain(path: Path, app_dir: Path) -> bool:

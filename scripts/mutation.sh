@@ -17,9 +17,9 @@ JOBS=${MUTATION_JOBS:-2}
 declare -A TESTS=(
   [certbody/core/audit.py]="certbody/core/tests/test_audit.py certbody/core/tests/test_workflow.py"
   [certbody/core/numbering.py]="certbody/core/tests/test_numbering.py"
-  [certbody/core/workflow.py]="certbody/core/tests/test_workflow.py"
+  [certbody/core/workflow.py]="certbody/core/tests/test_workflow.py certbody/core/tests/test_workflow_guard.py"
   [certbody/core/uploads.py]="certbody/core/tests/test_uploads.py certbody/core/tests/test_uploads_zip.py"
-  [certbody/people/engine.py]="certbody/people/tests/test_engine_mutation.py"
+  [certbody/people/engine.py]="certbody/people/tests/test_engine.py"
 )
 ORDER=(certbody/core/uploads.py certbody/core/numbering.py certbody/core/workflow.py certbody/core/audit.py
   certbody/people/engine.py)

@@ -13,7 +13,7 @@ from certbody.certificates.models import Certificate
 from certbody.certification import services as svc
 from certbody.core.errors import InvalidInput
 from certbody.core.models import NumberSequence
-from certbody.core.numbering import render_number, validate_template
+from certbody.core.numbering import next_value, render_number, validate_template
 from certbody.demo import scenarios as sc
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +70,22 @@ def test_invalid_templates_are_refused(template):
     with pytest.raises(InvalidInput), transaction.atomic():
         render_number(template, on=date(2026, 1, 1))
     assert not NumberSequence.objects.exists()
+
+
+def test_unused_values_default_to_nothing_and_width_may_omit_the_zero():
+    on = date(2026, 1, 1)
+    assert _render("{scheme}{category}{prefix}{year}-{seq}", on=on) == "2026-1"
+    assert _render("{scheme}{category}{prefix}{year}-{seq:3d}", on=on) == "2026-002"
+    assert dict(NumberSequence.objects.values_list("key", "last_value")) == {"2026-#": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_next_value_refuses_to_count_outside_a_transaction():
+    with pytest.raises(RuntimeError, match=r"^next_value\(\) must run inside the issuing transaction$"):
+        next_value("K#")
+    assert not NumberSequence.objects.exists()
+    with transaction.atomic():
+        assert [next_value("K#"), next_value("K#"), next_value("L#")] == [1, 2, 1]
 
 
 def test_a_rolled_back_render_gives_its_number_back():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -13,7 +13,16 @@ from certbody.applications import services as app_svc
 from certbody.applications.models import Application
 from certbody.core.errors import IllegalTransition
 from certbody.core.models import AuditChainHead, AuditEvent, StatusChange
-from certbody.core.workflow import FLOWS, T, Transition, Workflow, lock, record_creation, status_history
+from certbody.core.workflow import (
+    FLOWS,
+    StatusWriteError,
+    T,
+    Transition,
+    Workflow,
+    lock,
+    record_creation,
+    status_history,
+)
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
@@ -192,3 +201,46 @@ def test_record_creation_with_a_subject_and_no_extras(cast, draft):
     assert event.after == {"status": "draft"} and event.reason == "" and event.actor is None
     assert (event.subject_type, event.subject_id) == ("clients.organisation", str(cast.organisation.pk))
     assert status_history(draft).get().reason == ""
+
+
+def test_a_workflow_needs_a_status_field_of_its_own_and_one_table_per_model():
+    assert Application._meta.get_field("status").deconstruct()[:2] == ("status", "django.db.models.CharField")
+    with pytest.raises(ValueError, match=r"^Application already has a workflow$"):
+        Workflow(Application, "again", [])
+    from certbody.core.models import NumberSequence
+
+    NumberSequence.add_to_class("status", models.CharField(max_length=5, default=""))
+    try:
+        with pytest.raises(TypeError, match=r"^NumberSequence.status must be a StatusField$"):
+            Workflow(NumberSequence, "counter", [])
+    finally:
+        NumberSequence._meta.local_fields.remove(NumberSequence._meta.get_field("status"))
+        NumberSequence._meta._expire_cache()
+        del NumberSequence.status
+    assert NumberSequence not in FLOWS
+
+
+def test_the_guard_names_the_write_and_asks_the_database_only_when_the_value_moved(draft):
+    with (
+        pytest.raises(StatusWriteError, match=r"^Application.status is changed by Workflow.apply only$"),
+        transaction.atomic(),
+    ):
+        Application.objects.filter(pk=draft.pk).update(status=S.SUBMITTED)
+    draft.status = "submitted"
+    with (
+        pytest.raises(
+            StatusWriteError, match=r"^Application.status is changed by Workflow.apply only \('draft' -> 'submitted'\)$"
+        ),
+        transaction.atomic(),
+    ):
+        draft.save()
+    # Another copy moved it through apply(); saving this copy with the same state is not a change.
+    stale = Application.objects.get(pk=draft.pk)
+    FLOW.apply(Application.objects.get(pk=draft.pk), "submit", actor=None)
+    stale.status = S.SUBMITTED
+    stale.save(update_fields=["status"])
+    assert stale.__dict__["_workflow_loaded_status"] == S.SUBMITTED
+    # An unchanged state costs no query to check it.
+    with CaptureQueriesContext(connection) as queries:
+        stale.save(update_fields=["title", "status"])
+    assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE"), queries.captured_queries

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from .errors import DomainError
 from .keyset import KeysetPage, walk
-from .permissions import Refusal, forbidden, has_role
+from .permissions import Refusal, has_role
 from .roles import Role
 
 # --- forms -------------------------------------------------------------------------------------
@@ -118,9 +118,6 @@ class OptionalReasonForm(ActionForm):
 # --- actions on a detail page ------------------------------------------------------------------
 
 
-_HIDDEN = forbidden("")  # an `available` that said no: nothing to explain
-
-
 @dataclass
 class Action:
     """One POST step on a detail page: who sees it (`check`) and what it calls (`run`).
@@ -129,15 +126,14 @@ class Action:
     `check(user, obj) -> Refusal | None` is the step's domain check (`can_<verb>` in the app's permissions.py),
     the same function the service runs first: the form is shown when it returns None. A refusal with
     `role_ok` (the user's role could take the step, e.g. he took part in the evaluation) is shown as the reason
-    the step is unavailable; other refusals stay silent. `available(user, obj) -> bool` is the older form for
-    steps with no domain check of their own (apps not yet moved to checks).
+    the step is unavailable; other refusals stay silent.
     `inline` actions are drawn next to an item (a unit, a finding) by the page template.
     """
 
     name: str
     label: Any
     run: Callable[[HttpRequest, Any, dict[str, Any]], Any]
-    available: Callable[[Any, Any], bool] | None = None
+    check: Callable[[Any, Any], Refusal | None]
     form_class: type[ActionForm] = EmptyForm
     style: str = "primary"
     help: Any = ""
@@ -146,19 +142,10 @@ class Action:
     confirm: Any = ""
     button: Any = None
     expand: Callable[[Any, Any], bool] | None = None
-    check: Callable[[Any, Any], Refusal | None] | None = None
-
-    def __post_init__(self) -> None:
-        if (self.check is None) == (self.available is None):
-            raise TypeError(f"Action {self.name!r}: give exactly one of check= and available=.")
 
     def refusal(self, user: Any, obj: Any) -> Refusal | None:
         """The step's refusal for this user and object; None when the form may be shown."""
-        if self.check is not None:
-            return self.check(user, obj)
-        if self.available is not None and self.available(user, obj):
-            return None
-        return _HIDDEN
+        return self.check(user, obj)
 
     def form(self, request: HttpRequest, obj: Any, *, bound: bool = False) -> ActionForm:
         kwargs: dict[str, Any] = {"obj": obj, "user": request.user, "auto_id": f"id_{self.name}_%s"}

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
-from certbody.core.permissions import has_role, require
-from certbody.core.roles import Role
+from certbody.core.permissions import refuse_if
 
 from .models import Lab
+from .permissions import can_register_lab
 
 
 @transaction.atomic
 def lab_create(*, actor: Any, name: str, categories=(), **fields: Any) -> Lab:
-    require(actor is None or has_role(actor, Role.QUALITY, Role.ADMIN), _("Only quality staff may register labs."))
+    refuse_if(can_register_lab(actor))
     lab = Lab.objects.create(name=name.strip(), **fields)
     if categories:
         lab.categories.set(categories)

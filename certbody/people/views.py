@@ -21,15 +21,14 @@ from django.utils.translation import gettext_lazy
 
 from certbody.applications.models import Application
 from certbody.core.errors import DomainError
-from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 from certbody.core.views import Action, require_roles, run_actions
 from certbody.core.workflow import status_history
 from certbody.labs.models import Lab
 
 from . import engine, forms, selectors, services
+from . import permissions as perms
 from .models import (
-    AssignmentOverride,
     AssignmentRole,
     Authorisation,
     CommitteeMeeting,
@@ -41,9 +40,9 @@ from .models import (
     not_left_by,
 )
 
-READERS = services.READERS
+READERS = perms.READERS
 ASSIGNERS = (Role.ENGINEER, Role.MARKET, Role.QUALITY, Role.MANAGEMENT)
-OVERRIDE_PAGE = (*services.OVERRIDE_REQUESTERS, *services.OVERRIDE_APPROVERS)
+OVERRIDE_PAGE = perms.OVERRIDE_READERS
 
 
 def _post_form(request: HttpRequest, form_class, run, *, success: Any, prefix: str | None = None):
@@ -77,7 +76,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if done:
         return redirect("people:detail", request.created.pk)  # type: ignore[attr-defined]
     people = (
-        Person.objects.select_related("department", "user")
+        perms.people_for(request.user)
+        .select_related("department", "user")
         .annotate(
             valid_registrations=Count(
                 "registrations",
@@ -113,7 +113,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "department": department,
             "q": q,
             "form": form,
-            "can_manage": services.can_manage(request.user),
+            "can_manage": perms.can_create_person(request.user) is None,
             "headcount": selectors.headcount_by_qualification(today),
         },
         status=200,
@@ -121,8 +121,6 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 def _person_actions() -> list[Action]:
-    manage = lambda user, person: services.can_manage(user)  # noqa: E731
-
     def add_registration(request, person, data):
         services.registration_add(actor=request.user, person=person, **data)
 
@@ -144,12 +142,18 @@ def _person_actions() -> list[Action]:
         services.conflict_record(actor=request.user, person=person, **data)
 
     return [
-        Action("authorisation_grant", gettext_lazy("Grant an authorisation"), grant, manage, forms.AuthorisationForm),
+        Action(
+            "authorisation_grant",
+            gettext_lazy("Grant an authorisation"),
+            grant,
+            perms.can_grant_authorisation,
+            forms.AuthorisationForm,
+        ),
         Action(
             "authorisation_change",
             gettext_lazy("Suspend, reinstate or revoke an authorisation"),
             change,
-            lambda user, person: services.can_manage(user) and person.authorisations.exists(),
+            perms.can_change_authorisations,
             forms.AuthorisationChangeForm,
             style="danger",
         ),
@@ -157,16 +161,23 @@ def _person_actions() -> list[Action]:
             "registration_add",
             gettext_lazy("Record a CCAA registration"),
             add_registration,
-            manage,
+            perms.can_add_registration,
             forms.RegistrationForm,
             style="secondary",
         ),
-        Action("training_record", gettext_lazy("Record training"), train, manage, forms.TrainingForm, "secondary"),
+        Action(
+            "training_record",
+            gettext_lazy("Record training"),
+            train,
+            perms.can_record_training,
+            forms.TrainingForm,
+            "secondary",
+        ),
         Action(
             "evaluation_record",
             gettext_lazy("Record an evaluation"),
             evaluate,
-            manage,
+            perms.can_record_evaluation,
             forms.EvaluationForm,
             style="secondary",
         ),
@@ -174,7 +185,7 @@ def _person_actions() -> list[Action]:
             "conflict_record",
             gettext_lazy("Record a conflict of interest"),
             conflict,
-            manage,
+            perms.can_record_conflict,
             forms.ConflictForm,
             style="secondary",
         ),
@@ -184,7 +195,7 @@ def _person_actions() -> list[Action]:
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_roles(request.user, *READERS)
-    person = get_object_or_404(Person.objects.select_related("department", "user"), pk=pk)
+    person = get_object_or_404(perms.people_for(request.user).select_related("department", "user"), pk=pk)
     state = run_actions(request, person, _person_actions())
     if isinstance(state, HttpResponse):
         return state
@@ -244,7 +255,11 @@ def consultancy(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/consultancy.html",
-        {"engagements": engagements[:500], "form": form, "can_manage": services.can_manage(request.user)},
+        {
+            "engagements": engagements[:500],
+            "form": form,
+            "can_manage": perms.can_record_consultancy(request.user) is None,
+        },
     )
 
 
@@ -283,7 +298,7 @@ def committee(request: HttpRequest) -> HttpResponse:
             "meetings": CommitteeMeeting.objects.prefetch_related("decisions", "attendees")[:100],
             "member_form": member_form,
             "meeting_form": meeting_form,
-            "can_manage": services.can_manage(request.user),
+            "can_manage": perms.can_record_committee_meeting(request.user) is None,
         },
     )
 
@@ -316,7 +331,7 @@ def risks(request: HttpRequest) -> HttpResponse:
             "risks": items,
             "risk_form": risk_form,
             "check_form": check_form,
-            "can_manage": services.can_manage(request.user),
+            "can_manage": perms.can_create_risk(request.user) is None,
             "today": timezone.localdate(),
         },
     )
@@ -379,7 +394,7 @@ def overrides(request: HttpRequest) -> HttpResponse:
         )
 
     def decide(d):
-        override = AssignmentOverride.objects.filter(pk=d["override"]).first()
+        override = perms.overrides_for(request.user).filter(pk=d["override"]).first()
         if override is None:
             raise Http404
         services.override_decide(actor=request.user, override=override, approve=d["approve"], reason=d["reason"])
@@ -392,9 +407,13 @@ def overrides(request: HttpRequest) -> HttpResponse:
     )
     if requested or decided:
         return redirect("people:overrides")
-    items = AssignmentOverride.objects.select_related(
-        "user", "lab", "application", "surveillance", "requested_by", "decided_by"
-    )[:200]
+    items = list(
+        perms.overrides_for(request.user).select_related(
+            "user", "lab", "application", "surveillance", "requested_by", "decided_by"
+        )[:200]
+    )
+    for item in items:
+        item.decidable = perms.can_decide_override(request.user, item) is None
     return render(
         request,
         "people/overrides.html",
@@ -402,8 +421,7 @@ def overrides(request: HttpRequest) -> HttpResponse:
             "overrides": items,
             "request_form": request_form,
             "decision_form": decision_form,
-            "can_request": has_role(request.user, *services.OVERRIDE_REQUESTERS),
-            "can_decide": has_role(request.user, *services.OVERRIDE_APPROVERS),
+            "can_request": perms.can_request_override(request.user) is None,
             "overridable": engine.rule_labels(sorted(engine.overridable_rules())),
         },
     )

@@ -27,17 +27,17 @@ from certbody.accounts.services import user_create, username_taken
 from certbody.applications import services as app_svc
 from certbody.applications.dossier import removed_on_error, require_editable, require_member, stored_content
 from certbody.applications.models import Application, Contract
-from certbody.applications.permissions import can_see_files
 from certbody.clients.models import Organisation
 from certbody.clients.services import organisation_create
 from certbody.clients.validators import is_valid_uscc
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
-from certbody.core.permissions import has_role, is_member_of, require, require_role
+from certbody.core.permissions import is_member_of, refuse_if, require
 from certbody.core.roles import Role
 from certbody.core.uploads import check_upload
 from certbody.core.workflow import lock
 
+from . import permissions as perms
 from .models import (
     Attachment,
     EmailConfirmation,
@@ -254,10 +254,8 @@ def email_confirm(*, token: str) -> User:
 
 @transaction.atomic
 def organisation_approve(*, actor: Any, organisation: Organisation) -> Organisation:
-    require_role(actor, Role.MARKET, Role.ADMIN)
     organisation = lock(Organisation, organisation.pk)
-    if organisation.is_approved:
-        raise InvalidInput(_("%(name)s is already approved.") % {"name": organisation.name}, code="already")
+    refuse_if(perms.can_approve_registration(actor, organisation))
     organisation.is_approved = True
     organisation.save(update_fields=["is_approved"])
     audit_record(
@@ -280,7 +278,8 @@ def organisation_approve(*, actor: Any, organisation: Organisation) -> Organisat
 def organisation_reject(*, actor: Any, organisation: Organisation, reason: str) -> Organisation:
     """Staff refuse a self-registration, saying why: it leaves the approval list, its users are deactivated and
     told the reason by e-mail."""
-    require_role(actor, Role.MARKET, Role.ADMIN)
+    organisation = lock(Organisation, organisation.pk)
+    refuse_if(perms.can_reject_registration(actor, organisation))
     reason = (reason or "").replace("\r\n", "\n").strip()  # a browser sends a line end as two characters
     if not reason:
         raise InvalidInput(_("Give the reason: the applicant is told it."), code="reason")
@@ -288,11 +287,6 @@ def organisation_reject(*, actor: Any, organisation: Organisation, reason: str) 
         raise InvalidInput(
             _("The reason is longer than %(n)d characters.") % {"n": REJECTION_REASON_MAX}, code="reason"
         )
-    organisation = lock(Organisation, organisation.pk)
-    if organisation.is_approved:
-        raise InvalidInput(_("%(name)s is approved; it can no longer be rejected.") % {"name": organisation.name})
-    if OrganisationRejection.objects.filter(organisation=organisation).exists():
-        raise InvalidInput(_("%(name)s was already rejected.") % {"name": organisation.name}, code="already")
     OrganisationRejection.objects.create(organisation=organisation, rejected_by=actor, reason=reason)
     applicants = list(User.objects.filter(organisation=organisation, is_active=True))
     User.objects.filter(organisation=organisation).update(is_active=False)
@@ -323,11 +317,7 @@ def _hash(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(*, actor: Any, email: str) -> tuple[Invitation, str]:
-    require(has_role(actor, Role.CLIENT) and actor.organisation_id, _("Only a client's users invite colleagues."))
-    require(
-        actor.organisation.is_approved,
-        _("Colleagues can be invited once the certification body has approved your organisation."),
-    )
+    refuse_if(perms.can_invite(actor))
     email = (email or "").strip()
     try:
         from django.core.validators import validate_email
@@ -396,13 +386,8 @@ def invitation_by_token(token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
     """A colleague of the same organisation withdraws an invitation that nobody accepted yet."""
-    require(
-        has_role(actor, Role.CLIENT) and actor.organisation_id == invitation.organisation_id,
-        _("Only the organisation's own users revoke its invitations."),
-    )
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at or invitation.revoked_at:
-        raise InvalidInput(_("This invitation was already accepted or revoked."), code="already")
+    refuse_if(perms.can_revoke_invitation(actor, invitation))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -485,7 +470,7 @@ def check_batch(files: list[Any]) -> None:
 
 @transaction.atomic
 def message_post(*, actor: Any, application: Application, body: str, files: list[Any] = ()) -> Message:
-    require(can_see_files(actor, application), _("Only the client's users and the assigned staff write here."))
+    refuse_if(perms.can_post_message(actor, application))
     body = (body or "").strip()
     if not body and not files:
         raise InvalidInput(_("Write a message or attach a file."), details={"fields": {"body": "required"}})
@@ -538,18 +523,8 @@ def notifications_mark_read(*, actor: Any) -> int:
 def contract_accept_online(*, actor: Any, application: Application, ip: str, terms_version: str) -> Contract:
     """The client accepts the quote and contract: who, when, from where and which version of the terms."""
     application = lock(Application, application.pk)
-    require_member(actor, application)
     contract = Contract.objects.select_for_update().filter(application=application).first()
-    if contract is None:
-        raise InvalidInput(_("There is no contract to accept yet."), code="no_contract")
-    if contract.client_accepted_at is not None:
-        raise InvalidInput(_("The contract was already accepted."), code="already")
-    if not application.is_open:
-        raise InvalidInput(
-            _("The application is %(status)s; its contract can no longer be accepted.")
-            % {"status": application.get_status_display()},
-            code="closed",
-        )
+    refuse_if(perms.can_accept_contract(actor, application))
     if (terms_version or "") != (contract.terms_version or ""):
         raise InvalidInput(
             _("The terms changed while you were reading them; read the current version and accept again."),

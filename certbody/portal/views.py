@@ -12,7 +12,6 @@ from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,7 +28,6 @@ from certbody.core import throttle
 from certbody.core.errors import DomainError
 from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role
-from certbody.core.roles import Role
 from certbody.core.views import keyset_page
 from certbody.core.web import open_stored, parse_id
 
@@ -48,13 +46,20 @@ from .forms import (
 from .models import (
     Attachment,
     EmailConfirmation,
-    Invitation,
     Message,
     Notification,
     OrganisationRejection,
 )
 from .notify import render as render_notification
-from .permissions import is_client, own_applications
+from .permissions import (
+    REGISTRATION_ROLES,
+    can_accept_contract,
+    can_invite,
+    invitations_for,
+    is_client,
+    open_invitations_for,
+    own_applications,
+)
 
 S = Application.Status
 EDITABLE = (S.DRAFT, S.RETURNED)
@@ -190,10 +195,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def colleagues(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "revoke":
-        invite = get_object_or_404(
-            Invitation.objects.filter(organisation_id=request.user.organisation_id),
-            pk=_posted_id(request, "invitation"),
-        )
+        invite = get_object_or_404(invitations_for(request.user), pk=_posted_id(request, "invitation"))
         try:
             svc.invitation_revoke(actor=request.user, invitation=invite)
         except DomainError as exc:
@@ -214,9 +216,8 @@ def colleagues(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "members": organisation.members.filter(is_active=True).order_by("username"),
-        "invitations": Invitation.objects.filter(
-            organisation=organisation, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gte=timezone.now()
-        )[:50],
+        "invitations": open_invitations_for(request.user)[:50],
+        "invite_refusal": can_invite(request.user),
     }
     return render(request, "portal/colleagues.html", context)
 
@@ -527,7 +528,8 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("You accepted the contract."))
             return redirect("portal:application", pk=app.pk)
-    return render(request, "portal/contract.html", {"app": app, "contract": current, "form": form})
+    context = {"app": app, "contract": current, "form": form, "refusal": can_accept_contract(request.user, app)}
+    return render(request, "portal/contract.html", context)
 
 
 # --- files, messages and changes: the client's users and the assigned staff ------------------------------
@@ -654,7 +656,7 @@ def changes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.MARKET, Role.ADMIN):
+    if not has_role(request.user, *REGISTRATION_ROLES):
         raise PermissionDenied(_("This page is for market staff."))
     if request.method == "POST":
         organisation = get_object_or_404(Organisation, pk=_posted_id(request, "organisation"))

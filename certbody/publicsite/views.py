@@ -32,7 +32,7 @@ from certbody.core.views import (
 from certbody.core.web import open_stored, parse_id
 from certbody.schemes.models import ProductCategory
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import ComplaintForm, DocumentCreateForm, FeeForm, NoteForm, PublishVersionForm, QueryForm
 from .models import ComplaintIntake, DocumentKind, DocumentVersion, FeeItem, PublishedDocument
 from .permissions import (
@@ -263,7 +263,7 @@ DOCUMENT_ACTIONS = [
         gettext_lazy("Publish a new version"),
         form_class=PublishVersionForm,
         run=lambda r, o, d: services.version_publish(actor=r.user, document=o, **d),
-        available=lambda u, o: can_manage_library(u),
+        check=permissions.can_publish_version,
         help=gettext_lazy("The new version becomes the current one; earlier versions stay downloadable."),
         success=gettext_lazy("The new version is published."),
     ),
@@ -272,7 +272,7 @@ DOCUMENT_ACTIONS = [
         gettext_lazy("Withdraw from the website"),
         form_class=ReasonForm,
         run=lambda r, o, d: services.document_withdraw(actor=r.user, document=o, reason=d["reason"]),
-        available=lambda u, o: can_manage_library(u) and o.status == PublishedDocument.Status.PUBLISHED,
+        check=permissions.can_withdraw_document,
         style="danger",
         success=gettext_lazy("The document is withdrawn from the website."),
     ),
@@ -281,7 +281,7 @@ DOCUMENT_ACTIONS = [
         gettext_lazy("Publish on the website again"),
         form_class=EmptyForm,
         run=lambda r, o, d: services.document_restore(actor=r.user, document=o),
-        available=lambda u, o: can_manage_library(u) and o.status == PublishedDocument.Status.WITHDRAWN,
+        check=permissions.can_restore_document,
         style="secondary",
         success=gettext_lazy("The document is on the website again."),
     ),
@@ -347,7 +347,7 @@ COMPLAINT_ACTIONS = [
         gettext_lazy("Pass to complaint handling"),
         form_class=NoteForm,
         run=lambda r, o, d: services.complaint_forward(actor=r.user, complaint=o, note=d["note"]),
-        available=lambda u, o: can_handle_complaints(u) and o.status == ComplaintIntake.Status.RECEIVED,
+        check=permissions.can_forward_complaint,
         success=gettext_lazy("The complaint is passed to complaint handling."),
     ),
     Action(
@@ -355,7 +355,7 @@ COMPLAINT_ACTIONS = [
         gettext_lazy("Close without handling"),
         form_class=NoteForm,
         run=lambda r, o, d: services.complaint_close(actor=r.user, complaint=o, note=d["note"]),
-        available=lambda u, o: can_handle_complaints(u) and o.status == ComplaintIntake.Status.RECEIVED,
+        check=permissions.can_close_complaint,
         style="secondary",
         help=gettext_lazy("For messages that are not complaints about our work; the note says why."),
         success=gettext_lazy("The complaint is closed."),

@@ -13,21 +13,22 @@ from django.views.decorators.http import require_http_methods
 from certbody.core.errors import DomainError
 from certbody.core.views import require_roles
 
-from . import selectors, services
+from . import services
 from .exports import import_errors_csv
 from .forms import ExportForm, ImportForm
 from .importing import IMPORT_COLUMNS
 from .models import ExportRun
+from .permissions import EXPORT_ROLES, IMPORT_ROLES, export_runs_for, import_batches_for
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def imports(request: HttpRequest) -> HttpResponse:
-    require_roles(request.user, *services.IMPORT_ROLES)
+    require_roles(request.user, *IMPORT_ROLES)
     batch = None
     if request.GET.get("batch"):
         try:
-            batch = get_object_or_404(selectors.import_batches().defer(None), pk=int(request.GET["batch"]))
+            batch = get_object_or_404(import_batches_for(request.user).defer(None), pk=int(request.GET["batch"]))
         except ValueError:
             raise Http404 from None
         if request.GET.get("format") == "csv":
@@ -52,7 +53,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         "form": form,
         "batch": batch,
         "columns": IMPORT_COLUMNS,
-        "batches": selectors.import_batches()[:20],
+        "batches": import_batches_for(request.user)[:20],
     }
     return render(request, "regulator/imports.html", context, status=422 if form.errors else 200)
 
@@ -67,10 +68,12 @@ def _error_report(batch) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exports(request: HttpRequest) -> HttpResponse:
-    require_roles(request.user, *services.EXPORT_ROLES)
+    require_roles(request.user, *EXPORT_ROLES)
     if request.GET.get("download"):
         try:
-            run = get_object_or_404(ExportRun, pk=int(request.GET["download"]), status=ExportRun.Status.DONE)
+            run = get_object_or_404(
+                export_runs_for(request.user), pk=int(request.GET["download"]), status=ExportRun.Status.DONE
+            )
         except ValueError:
             raise Http404 from None
         part = run.json_file if request.GET.get("part") == "json" else run.file
@@ -93,5 +96,5 @@ def exports(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The export was requested; it appears below when it is ready."))
             return redirect("regulator:exports")
-    context = {"form": form, "runs": selectors.export_runs()[:50]}
+    context = {"form": form, "runs": export_runs_for(request.user)[:50]}
     return render(request, "regulator/exports.html", context, status=422 if form.errors else 200)

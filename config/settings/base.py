@@ -29,8 +29,37 @@ def env_float(name: str, default: float) -> float:
 # it; README "Configuration (environment)" lists each variable. prod.py and test.py only override values.
 
 
-# Development default only; prod.py refuses to start without SECRET_KEY in the environment.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-key-change-me-" + "x" * 40)
+def installation_secret_key(path: Path) -> str:
+    """This installation's own secret key, generated into `path` (mode 0600) on first use and read afterwards.
+
+    A fixed key shipped with the code would let anyone forge signed e-mail tokens and sessions of every demo
+    server; one generated per installation persists across restarts (sessions and sent links stay valid).
+    """
+    if not path.exists():
+        import secrets
+
+        # Written whole, then linked into place: concurrent first starts agree on one key, none reads half a file.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(64))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
+
+
+# Production settings (prod.py) require SECRET_KEY in the environment and refuse to start without it; elsewhere an
+# unset SECRET_KEY means this installation's generated key in VAR_DIR/secret-key.
+PRODUCTION = os.environ.get("DJANGO_SETTINGS_MODULE", "") == "config.settings.prod"
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and not PRODUCTION:
+    SECRET_KEY = installation_secret_key(VAR_DIR / "secret-key")
+# Tracebacks on error pages only when asked for explicitly (DEBUG=1); never in production (prod.py).
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 

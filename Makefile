@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
+# Error pages show tracebacks only when asked for: `make run DEBUG=1`. Static files are served by WhiteNoise either way.
+DEBUG ?= 0
 
 .PHONY: run test install messages browser lint format serve-prod bench clean mutation
 
@@ -28,7 +30,7 @@ run: messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Demo server: two-factor sign-in is NOT enforced here (CERTBODY_2FA_ENFORCED=0); production enforces it."
-	CERTBODY_2FA_ENFORCED=0 DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	CERTBODY_2FA_ENFORCED=0 DEBUG=$(DEBUG) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM ?= /usr/bin/chromium

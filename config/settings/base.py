@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "certbody.core.requestsize.RequestSizeMiddleware",  # refuses an oversized body before anything reads it
     "certbody.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -186,13 +187,24 @@ WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # a request's fields other than files
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = 20  # the portal takes 10 files a request and says so; beyond 20 Django answers 400
+# Bounded before the body is read (certbody/core/requestsize.py): files over their limit stop being stored.
+FILE_UPLOAD_HANDLERS = [
+    "certbody.core.requestsize.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 CERTBODY_MAX_UPLOAD_BYTES = env_int("CERTBODY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)  # one uploaded file
 # Several files sent together (portal messages); each is also held to CERTBODY_MAX_UPLOAD_BYTES.
 PORTAL_MAX_REQUEST_BYTES = env_int("PORTAL_MAX_REQUEST_BYTES", 2 * CERTBODY_MAX_UPLOAD_BYTES)
 # A legacy register is larger than a document (200,000 rows of CSV are about 30 MB).
 CERTBODY_MAX_IMPORT_BYTES = env_int("CERTBODY_MAX_IMPORT_BYTES", 100 * 1024 * 1024)
+# The largest request body (413 above it, refused before it is read): the portal's files plus 1 MB of form.
+CERTBODY_MAX_REQUEST_BYTES = env_int("CERTBODY_MAX_REQUEST_BYTES", PORTAL_MAX_REQUEST_BYTES + 1024 * 1024)
+# Paths that take a legacy register import: requests up to CERTBODY_MAX_IMPORT_BYTES plus 1 MB of form.
+CERTBODY_LARGE_REQUEST_PATHS = ("/regulator/imports/",)
 
 # --- jobs -----------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (zero set-up locally).

@@ -74,6 +74,8 @@ VARIANTS = {
 # Steps on one side only, and why.
 API_ONLY = {
     "POST /applications": "creating an application is a page of its own, not a step on a detail page",
+    "POST /applications/{application_id}/paper-documents": "paper received for an application made by API; "
+    "no page action yet (to add on the application page: the same service, dossier.paper_documents_record)",
 }
 PAGE_ONLY = {
     ("application", "manufacturer_add"): "the clients app's step (its API is the clients')",

@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
+# Error pages show tracebacks only when asked for: `make run DEBUG=1`. Static files are served by WhiteNoise either way.
+DEBUG ?= 0
 
-.PHONY: run test install messages browser lint format serve-prod bench clean mutation
+.PHONY: run test install messages browser lint format serve-prod bench clean mutation audit-deps
 
 $(STAMP): requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -28,7 +30,7 @@ run: messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Demo server: two-factor sign-in is NOT enforced here (CERTBODY_2FA_ENFORCED=0); production enforces it."
-	CERTBODY_2FA_ENFORCED=0 DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	CERTBODY_2FA_ENFORCED=0 DEBUG=$(DEBUG) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 CHROMIUM ?= /usr/bin/chromium
@@ -65,3 +67,8 @@ clean:
 # Mutation testing of the kernel modules (scripts/mutation.sh; MUTATION_JOBS=2 by default).
 mutation: messages
 	scripts/mutation.sh
+
+# Known vulnerabilities of the locked dependencies (pip-audit --strict over requirements/dev.lock). Needs pypi.org's
+# JSON API or api.osv.dev; fails clearly where neither is reachable, hence not part of .ci/run.
+audit-deps: $(STAMP)
+	$(BIN)/python scripts/audit_deps.py

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -22,7 +21,5 @@ urlpatterns = [
     path("", include("certbody.console.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded and generated files (MEDIA_ROOT) are never served by URL, in any mode: only the views that check who may
+# read each file open it (test_media_not_served).

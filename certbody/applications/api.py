@@ -35,7 +35,7 @@ from certbody.core.permissions import has_role
 from certbody.core.roles import Role
 from certbody.schemes.models import Scheme
 
-from . import services
+from . import dossier, services
 from .models import APPLICATION_FLOW, Application, CertificationUnit, Contract
 from .permissions import applications_for
 
@@ -201,6 +201,10 @@ class SubmitIn(Schema):
 NO_ANSWER = SubmitIn()
 
 
+class PaperDocumentsIn(Schema):
+    items: list[str] = Field(..., description="Checklist item codes received on paper (GET .../documents lists them).")
+
+
 class AcceptIn(Schema):
     contract_number: Text(60)
     fee: Decimal = Field(..., ge=0, max_digits=12, decimal_places=2)
@@ -281,6 +285,7 @@ def application_create(request, payload: ApplicationCreateIn):
         kind=payload.kind,
         certificate=certificate,
         change_description=payload.change_description,
+        with_dossier=True,  # every application carries its documents: the checklist holds at submission
     )
     return Status(201, _detail(user, application))
 
@@ -337,6 +342,17 @@ def unit_remove(request, application_id: int, unit_id: int):
 def application_submit(request, application_id: int, payload: Body[SubmitIn] = NO_ANSWER):
     application = application_visible(request.auth, application_id)
     services.application_submit(actor=request.auth, application=application, answer=payload.answer)
+    return _detail(request.auth, application)
+
+
+@router.post(
+    "/{application_id}/paper-documents",
+    response={200: ApplicationDetailOut, **ERRORS},
+    summary="Record checklist documents received on paper (market)",
+)
+def paper_documents(request, application_id: int, payload: PaperDocumentsIn):
+    application = application_visible(request.auth, application_id)
+    dossier.paper_documents_record(actor=request.auth, application=application, items=payload.items)
     return _detail(request.auth, application)
 
 

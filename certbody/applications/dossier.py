@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
 from certbody.core.errors import InvalidInput
-from certbody.core.permissions import is_member_of, refuse_if, require
+from certbody.core.permissions import has_role, is_member_of, refuse_if, require
+from certbody.core.roles import Role
 from certbody.core.uploads import CheckedFile, check_upload
 from certbody.core.workflow import lock
 
@@ -110,11 +111,44 @@ def document_upload(*, actor: Any, application: Application, item: str, upload: 
     return document
 
 
+@transaction.atomic
+def paper_documents_record(*, actor: Any, application: Application, items: list[str]) -> Dossier:
+    """The market staff record checklist items received on paper: they then count as provided at submission.
+
+    For applications made by API (or for clients who post their documents); the record is audited, the paper
+    itself is kept in the CB's file. Only while the client may still complete the application."""
+    application = lock(Application, application.pk)
+    require(has_role(actor, Role.MARKET), _("Only the market staff record documents received on paper."))
+    require_editable(application)
+    codes = {i.code for i in cl.for_application(application)}
+    unknown = [code for code in items if code not in codes]
+    if unknown or not items:
+        raise InvalidInput(
+            _("These are not on the application's checklist: %(items)s.") % {"items": ", ".join(unknown) or "-"},
+            code="unknown_item",
+        )
+    dossier, _created = Dossier.objects.get_or_create(application=application)
+    before = list(dossier.paper_items)
+    dossier.paper_items = sorted(set(before) | set(items))
+    if dossier.paper_items != before:
+        dossier.save(update_fields=["paper_items", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="dossier.paper_received",
+            obj=dossier,
+            before={"paper_items": before},
+            after={"paper_items": dossier.paper_items},
+            subject=application,
+        )
+    return dossier
+
+
 # --- submissions: called by services.application_submit ---------------------------------------------------
 
 
 def check_complete(application: Application) -> None:
-    """Refuse the submission while a required checklist item has no file (applications begun in the portal)."""
+    """Refuse the submission while a required checklist item has no file nor paper copy; for every application with a
+    dossier (begun in the portal or created by API), whoever submits it."""
     if not Dossier.objects.filter(application=application).exists():
         return
     missing = missing_items(application)

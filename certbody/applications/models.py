@@ -223,6 +223,9 @@ class Dossier(models.Model):
         default=False,
         help_text=_("An outsourcing agreement is then part of the file."),
     )
+    # Checklist items the market staff recorded as received on paper (an application made by API for a client that
+    # sends its documents by post): they count as provided for the submission's completeness check.
+    paper_items = models.JSONField(_("received on paper"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -14,5 +14,8 @@ def latest_documents(application: Application) -> dict[str, Document]:
 
 
 def missing_items(application: Application) -> list[cl.Item]:
+    """Required checklist items with neither an uploaded file nor a record of their paper copy."""
     have = set(Document.objects.filter(application=application).values_list("item", flat=True))
+    dossier = getattr(application, "dossier", None)
+    have.update(dossier.paper_items if dossier is not None else ())
     return [i for i in cl.for_application(application) if i.required and i.code not in have]

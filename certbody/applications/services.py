@@ -75,7 +75,10 @@ def application_create(
     kind: str = Application.Kind.INITIAL,
     certificate: Any = None,
     change_description: str = "",
+    with_dossier: bool = False,
 ) -> Application:
+    """A draft application. `with_dossier`: it carries a checklist file, so it cannot be submitted before every required
+    document is uploaded or recorded as received on paper (the API asks for it; the portal's wizard adds its own)."""
     refuse_if(can_act_for_client(actor, organisation.pk))
     title = (title or "").strip()
     if not title:
@@ -114,6 +117,8 @@ def application_create(
         obj=application,
         after={"number": application.number, "kind": kind, "scheme": scheme.code, "status": application.status},
     )
+    if with_dossier:
+        Dossier.objects.create(application=application)
     return application
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from certbody.core.filenames import random_name
 from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
+
+
+def test_report_path(instance, filename: str) -> str:
+    # A random name: files are read only through the views that check who may read them (core/filenames.py).
+    return random_name(f"test-reports/{timezone.now():%Y}", filename)
 
 
 class Involvement(models.Model):
@@ -88,7 +95,7 @@ class TestOrder(models.Model):
     sample_received_on = models.DateField(_("sample received on"), null=True, blank=True)
     report_issued_on = models.DateField(_("report issued on"), null=True, blank=True)
     report_number = models.CharField(_("report number"), max_length=60, blank=True)
-    report_file = models.FileField(_("test report"), upload_to="test-reports/%Y/", blank=True)
+    report_file = models.FileField(_("test report"), upload_to=test_report_path, blank=True)
     report_sha256 = models.CharField(max_length=64, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.filenames import random_name
 from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
 from certbody.schemes.models import localised
+
+
+def public_document_path(instance, filename: str) -> str:
+    # A random name: files are read only through the views that check who may read them (core/filenames.py).
+    return random_name(f"public-documents/{timezone.now():%Y}", filename)
 
 
 class DocumentKind(models.TextChoices):
@@ -83,7 +90,7 @@ class DocumentVersion(models.Model):
     version = models.CharField(_("version"), max_length=30)
     effective_from = models.DateField(_("effective from"))
     change_note = models.CharField(_("what changed"), max_length=300, blank=True)
-    file = models.FileField(_("file"), upload_to="public-documents/%Y/")
+    file = models.FileField(_("file"), upload_to=public_document_path)
     content_type = models.CharField(_("content type"), max_length=80)
     extension = models.CharField(_("file extension"), max_length=8)
     size = models.PositiveIntegerField(_("size (bytes)"))

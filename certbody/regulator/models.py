@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.filenames import random_name
 from certbody.core.workflow import StatusField, StatusQuerySet, T, Workflow
+
+
+def export_path(instance, filename: str) -> str:
+    # A random name: files are read only through the views that check who may read them (core/filenames.py).
+    return random_name(f"exports/{timezone.now():%Y/%m}", filename)
 
 
 class ImportBatch(models.Model):
@@ -76,8 +83,8 @@ class ExportRun(models.Model):
     # The moment the records were read: the next "changes since the last export" starts here.
     cutoff = models.DateTimeField(_("data as of"), null=True, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
-    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
-    json_file = models.FileField(_("JSON body"), upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=export_path, blank=True)
+    json_file = models.FileField(_("JSON body"), upload_to=export_path, blank=True)
     error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

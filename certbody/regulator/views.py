@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from certbody.core.errors import DomainError
+from certbody.core.filenames import extension_of
 from certbody.core.views import require_roles
 
 from . import services
@@ -65,6 +67,14 @@ def _error_report(batch) -> HttpResponse:
     return response
 
 
+def _download_name(run: ExportRun, part) -> str:
+    """The name a person sees: from the run (kind, data as of), never the stored (random) name."""
+    prefix = "cnca-certificates" if run.kind == ExportRun.Kind.CNCA else "iaf-certsearch"
+    stamp = timezone.localtime(run.cutoff or run.created_at).strftime("%Y%m%d-%H%M%S")
+    extension = extension_of(part.name)
+    return f"{prefix}-{stamp}.{extension}" if extension else f"{prefix}-{stamp}"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def exports(request: HttpRequest) -> HttpResponse:
@@ -79,7 +89,7 @@ def exports(request: HttpRequest) -> HttpResponse:
         part = run.json_file if request.GET.get("part") == "json" else run.file
         if not part:
             raise Http404
-        return FileResponse(part.open("rb"), as_attachment=True, filename=part.name.rsplit("/", 1)[-1])
+        return FileResponse(part.open("rb"), as_attachment=True, filename=_download_name(run, part))
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -29,8 +29,37 @@ def env_float(name: str, default: float) -> float:
 # it; README "Configuration (environment)" lists each variable. prod.py and test.py only override values.
 
 
-# Development default only; prod.py refuses to start without SECRET_KEY in the environment.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-key-change-me-" + "x" * 40)
+def installation_secret_key(path: Path) -> str:
+    """This installation's own secret key, generated into `path` (mode 0600) on first use and read afterwards.
+
+    A fixed key shipped with the code would let anyone forge signed e-mail tokens and sessions of every demo
+    server; one generated per installation persists across restarts (sessions and sent links stay valid).
+    """
+    if not path.exists():
+        import secrets
+
+        # Written whole, then linked into place: concurrent first starts agree on one key, none reads half a file.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(64))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
+
+
+# Production settings (prod.py) require SECRET_KEY in the environment and refuse to start without it; elsewhere an
+# unset SECRET_KEY means this installation's generated key in VAR_DIR/secret-key.
+PRODUCTION = os.environ.get("DJANGO_SETTINGS_MODULE", "") == "config.settings.prod"
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and not PRODUCTION:
+    SECRET_KEY = installation_secret_key(VAR_DIR / "secret-key")
+# Tracebacks on error pages only when asked for explicitly (DEBUG=1); never in production (prod.py).
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
@@ -62,6 +91,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "certbody.core.requestsize.RequestSizeMiddleware",  # refuses an oversized body before anything reads it
     "certbody.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -157,13 +187,24 @@ WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # a request's fields other than files
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 DATA_UPLOAD_MAX_NUMBER_FILES = 20  # the portal takes 10 files a request and says so; beyond 20 Django answers 400
+# Bounded before the body is read (certbody/core/requestsize.py): files over their limit stop being stored.
+FILE_UPLOAD_HANDLERS = [
+    "certbody.core.requestsize.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 CERTBODY_MAX_UPLOAD_BYTES = env_int("CERTBODY_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)  # one uploaded file
 # Several files sent together (portal messages); each is also held to CERTBODY_MAX_UPLOAD_BYTES.
 PORTAL_MAX_REQUEST_BYTES = env_int("PORTAL_MAX_REQUEST_BYTES", 2 * CERTBODY_MAX_UPLOAD_BYTES)
 # A legacy register is larger than a document (200,000 rows of CSV are about 30 MB).
 CERTBODY_MAX_IMPORT_BYTES = env_int("CERTBODY_MAX_IMPORT_BYTES", 100 * 1024 * 1024)
+# The largest request body (413 above it, refused before it is read): the portal's files plus 1 MB of form.
+CERTBODY_MAX_REQUEST_BYTES = env_int("CERTBODY_MAX_REQUEST_BYTES", PORTAL_MAX_REQUEST_BYTES + 1024 * 1024)
+# Paths that take a legacy register import: requests up to CERTBODY_MAX_IMPORT_BYTES plus 1 MB of form.
+CERTBODY_LARGE_REQUEST_PATHS = ("/regulator/imports/",)
 
 # --- jobs -----------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (zero set-up locally).

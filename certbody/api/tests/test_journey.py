@@ -13,6 +13,17 @@ from certbody.core.audit import verify_chain
 from certbody.demo.scenarios import MINIMAL_PDF
 
 
+def _upload_required(client, application_id: int) -> None:
+    """An application made by API carries its checklist: the client uploads each required document before submitting."""
+    checklist = client.get(f"/portal/applications/{application_id}/documents")["checklist"]
+    for item in checklist:
+        if item["required"] and not item["provided"]:
+            upload = SimpleUploadedFile(f"{item['code']}.pdf", MINIMAL_PDF, content_type="application/pdf")
+            client.upload(
+                f"/portal/applications/{application_id}/documents", {"item": item["code"], "file": upload}, status=201
+            )
+
+
 def _unit(site: dict, manufacturer: dict, *models: str, product: str = "手机银行客户端") -> dict:
     return {
         "product_name": product,
@@ -48,6 +59,7 @@ def test_whole_journey_from_application_to_withdrawal(cast, software_scheme, as_
     assert unit["model_names"] == ["V6"] and unit["manufacturer"] == manufacturer["name"]
     extra = client.post(f"{path}/units", _unit(site, manufacturer, "V6 Lite"), status=201)
     assert [u["id"] for u in client.post(f"{path}/units/{extra['id']}/remove")["units"]] == [unit["id"]]
+    _upload_required(client, app["id"])
     assert client.post(f"{path}/submit")["status"] == "submitted"
     assert app["id"] in [a["id"] for a in market.get("/applications", {"status": "submitted"})["items"]]
 
@@ -144,6 +156,7 @@ def test_whole_journey_from_application_to_withdrawal(cast, software_scheme, as_
     assert change["certificate"] == number and change["scheme"] == software_scheme.code
     c_path = f"/applications/{change['id']}"
     client.post(f"{c_path}/units", _unit(site, manufacturer, "V7", "V7 Pro"), status=201)
+    _upload_required(client, change["id"])
     client.post(f"{c_path}/submit")
     market.post(
         f"{c_path}/accept",
@@ -191,6 +204,7 @@ def test_application_can_be_returned_resubmitted_rejected_or_withdrawn(cast, sof
         app = client.post("/applications", {"scheme": software_scheme.code, "title": "客户端"}, status=201)
         path = f"/applications/{app['id']}"
         client.post(f"{path}/units", _unit(manufacturer["sites"][0], manufacturer, "V1"), status=201)
+        _upload_required(client, app["id"])
         client.post(f"{path}/submit")
         return path
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from certbody.core.filenames import random_name
+
 
 class SigningKey(models.Model):
     """A published Ed25519 public key. The private key never enters the database.
@@ -29,7 +31,8 @@ class SigningKey(models.Model):
 
 
 def document_path(instance: CertificateDocument, filename: str) -> str:
-    return f"certificates/{instance.generated_at:%Y/%m}/{filename}"
+    # A random name (the certificate number is public): the PDF is only served by the checked certificate_pdf view.
+    return random_name(f"certificates/{instance.generated_at:%Y/%m}", filename)
 
 
 class CertificateDocument(models.Model):

@@ -32,6 +32,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from certbody.accounts.models import User
+from certbody.applications.checklist import for_application
 from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import models as evaluation
@@ -723,6 +724,11 @@ API: dict[str, Op] = {
         {"client", "market"}, {"application_id": "app_draft", "unit_id": "unit_draft"}
     ),
     "POST /applications/{application_id}/submit": op({"client", "market"}, {"application_id": "app_draft"}),
+    "POST /applications/{application_id}/paper-documents": op(
+        {"market"},
+        {"application_id": "app_draft"},
+        lambda w: {"items": [item.code for item in for_application(w.app_draft) if item.required][:1]},
+    ),
     "POST /applications/{application_id}/return": op(
         {"market"}, {"application_id": "app_submitted"}, lambda w: {"reason": "缺少营业执照"}
     ),

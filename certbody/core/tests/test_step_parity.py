@@ -98,6 +98,8 @@ API_ONLY = {
     "POST /applications": "creating an application is a page of its own, not a step on a detail page",
     "POST /portal/applications/{application_id}/documents": "a dossier upload: the applications' dossier rules "
     "(require_member, require_editable), the same on the portal's dossier page",
+    "POST /applications/{application_id}/paper-documents": "paper received for an application made by API; "
+    "no page action yet (to add on the application page: the same service, dossier.paper_documents_record)",
 }
 PAGE_ONLY = {
     ("application", "manufacturer_add"): "the clients app's step (its API is the clients')",

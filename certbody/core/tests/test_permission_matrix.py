@@ -36,9 +36,11 @@ from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import models as evaluation
 from certbody.core.models import AuditEvent
+from certbody.core.tests.matrix_steps import actions_run, forms_on, handles_post, step_key, url_views
 from certbody.core.tests.matrix_world import ACTORS, World, build_world
 from certbody.core.tests.pages import form_errors
 from certbody.demo.scenarios import MINIMAL_PDF
+from certbody.people.tests.matrix import people_steps
 from certbody.portal.models import Invitation, Notification, OrganisationRejection
 from certbody.portal.tests.helpers import RewindingUpload
 from certbody.publicsite.tests.matrix import site_objects, site_steps
@@ -571,6 +573,7 @@ STEPS = [
         lambda w: reverse("portal:units", args=[w.p_app.pk]),
         frozenset({"client"}),
         lambda w: {
+            "action": "add",
             "product_name": "矩阵 产品",
             "model_names": "M1",
             "version": "1.0",
@@ -659,6 +662,7 @@ STEPS.append(
 )
 
 STEPS.extend(site_steps(Step))  # the public website's staff pages (publicsite/tests/matrix.py)
+STEPS.extend(people_steps(Step))  # the people pages (people/tests/matrix.py)
 
 # === API ==============================================================================================================
 
@@ -1009,6 +1013,44 @@ def test_each_role_gets_each_page_as_the_policy_says(world, browsers):
                 if missing:
                     mismatches.append(f"GET {name} as {actor}: does not list {sorted(missing)}")
     assert not mismatches, report("pages", mismatches, cells)
+
+
+def declared_steps(w: World, browsers: dict[str, Client]) -> dict[str, str]:
+    """Every step the pages declare (matrix_steps.py) -> how it was found. Each page that handles POST is shown to
+    every actor who may see it: the Actions it runs and the POST forms it shows name its steps; a POST page (or a
+    form) that names none is one step by itself."""
+    views = url_views(SKIPPED_PREFIXES)
+    post_pages = {name for name, view in views.items() if handles_post(view)}
+    found: dict[str, str] = {}
+    for page in sorted(post_pages & set(PAGES)):  # a page without a row fails test_every_page_is_in_the_matrix
+        url = PAGE_URLS[page](w)
+        for actor in ACTORS:
+            if PAGES[page][actor] != OK:
+                continue
+            with rolled_back(), actions_run() as actions:
+                response = browsers[actor].get(url)
+                html = response.content.decode() if response.get("Content-Type", "").startswith("text/html") else ""
+                drain(response)
+            for name in actions:
+                found.setdefault(f"{page} {name}", "an Action")
+            for target, which in forms_on(url, html):
+                if target in views:
+                    for name in which or {""}:
+                        found.setdefault(f"{target} {name}".rstrip(), f"a form on {page}")
+    named = {key.split(" ")[0] for key in found if " " in key}
+    for page in post_pages - named:
+        found.setdefault(page, "its view handles POST")
+    return found
+
+
+@pytest.mark.django_db
+def test_every_page_step_is_in_the_matrix(world, browsers):
+    declared = declared_steps(world, browsers)
+    with rolled_back():
+        rows = {step_key(s.page, s.data(world)) for s in STEPS}
+    missing = [f"{key} ({how})" for key, how in sorted(declared.items()) if key not in rows]
+    assert not missing, f"page steps without a matrix row (STEPS): {missing}"
+    assert rows <= set(declared), f"STEPS rows for no declared step: {sorted(rows - set(declared))}"
 
 
 @pytest.mark.django_db

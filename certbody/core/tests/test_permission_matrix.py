@@ -664,6 +664,81 @@ STEPS.append(
 STEPS.extend(site_steps(Step))  # the public website's staff pages (publicsite/tests/matrix.py)
 STEPS.extend(people_steps(Step))  # the people pages (people/tests/matrix.py)
 
+# === the Django admin ===============================================================================================
+# Reference data is edited there by administrators (staff accounts with the administrator role, and superusers);
+# lifecycle records are read-only there (their state only changes through the services). No other role reaches it.
+# Every registered model has a row: its changelist and add page are asked of a representative set of actors.
+
+EDIT = "edit"  # the administrator lists and adds
+READ = "read"  # the administrator lists; adding is refused (403)
+ADMIN_MODELS: dict[str, str] = {
+    "accounts.ApiToken": READ,
+    "accounts.LoginThrottle": READ,
+    "accounts.TotpDevice": READ,
+    "accounts.User": EDIT,
+    "applications.Application": READ,
+    "applications.Contract": READ,
+    "applications.Document": READ,
+    "applications.Submission": READ,
+    "auth.Group": EDIT,
+    "certificates.Certificate": READ,
+    "certificates.CertificateVersion": READ,
+    "certificates.NonconformityCase": READ,
+    "certification.Decision": READ,
+    "certification.Finding": READ,
+    "certification.Inspection": READ,
+    "certification.Involvement": READ,
+    "certification.Surveillance": READ,
+    "certification.TechnicalReview": READ,
+    "certification.TestOrder": READ,
+    "clients.Manufacturer": EDIT,
+    "clients.Organisation": EDIT,
+    "clients.ProductionSite": EDIT,
+    "core.AuditEvent": READ,
+    "core.NumberSequence": READ,
+    "core.StatusChange": READ,
+    "core.SystemSetting": EDIT,
+    "labs.Lab": EDIT,
+    "people.AssignmentOverride": READ,
+    "people.Authorisation": READ,
+    "people.CommitteeMeeting": READ,
+    "people.CommitteeMember": READ,
+    "people.Conflict": READ,
+    "people.ConsultancyEngagement": READ,
+    "people.Course": EDIT,
+    "people.Declaration": READ,
+    "people.Department": EDIT,
+    "people.Person": READ,
+    "people.Registration": READ,
+    "people.Risk": READ,
+    "portal.Invitation": READ,
+    "portal.OutboxMail": READ,
+    "publicsite.ComplaintIntake": READ,  # kept on the website staff pages
+    "publicsite.DocumentVersion": READ,  # kept on the website staff pages
+    "publicsite.FeeItem": READ,  # kept on the website staff pages
+    "publicsite.PublishedDocument": READ,  # kept on the website staff pages
+    "schemes.ProductCategory": EDIT,
+    "schemes.Scheme": EDIT,
+    "schemes.Standard": EDIT,
+}
+ADMINISTRATORS = frozenset({"admin"})
+ADMIN_ACTORS = ("anonymous", "client", "lab", "regulator", "hr", "quality", "admin")
+
+
+def admin_registry() -> dict[str, Any]:
+    from django.contrib import admin
+
+    return {model._meta.label: model for model in admin.site._registry}
+
+
+def admin_outcome(response) -> str:
+    if response.status_code == 302:
+        location = response["Location"]
+        signin = location.startswith((reverse("admin:login"), reverse("accounts:login")))
+        return LOGIN if signin else ONWARD
+    return str(response.status_code)
+
+
 # === API ==============================================================================================================
 
 
@@ -1168,3 +1243,31 @@ def test_each_role_may_call_only_its_own_api_operations(world):
                 if missing:
                     mismatches.append(f"{key} as {actor}: does not list {sorted(missing)}")
     assert not mismatches, report("API", mismatches, cells)
+
+
+def test_every_admin_model_is_in_the_matrix():
+    registered = set(admin_registry())
+    assert registered == set(ADMIN_MODELS), (
+        f"admin models without a matrix row: {sorted(registered - set(ADMIN_MODELS))}; "
+        f"rows without an admin model: {sorted(set(ADMIN_MODELS) - registered)}"
+    )
+
+
+@pytest.mark.django_db
+def test_only_administrators_reach_the_admin(world, browsers):
+    mismatches: list[str] = []
+    cells = 0
+    pages = [("index", reverse("admin:index"), OK)]
+    for label, model in sorted(admin_registry().items()):
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages.append((f"{label} list", reverse(f"{info}_changelist"), OK))
+        pages.append((f"{label} add", reverse(f"{info}_add"), OK if ADMIN_MODELS.get(label) == EDIT else "403"))
+    for name, url, for_administrators in pages:
+        for actor in ADMIN_ACTORS:
+            cells += 1
+            expected = for_administrators if actor in ADMINISTRATORS else LOGIN
+            with rolled_back():
+                got = admin_outcome(browsers[actor].get(url))
+            if got != expected:
+                mismatches.append(f"GET admin {name} as {actor}: {got}, expected {expected}")
+    assert not mismatches, report("admin", mismatches, cells)

@@ -9,14 +9,17 @@ appear without a matrix row:
   a project function it calls, followed by name) reads `request.POST`, compares with "POST" or is `require_POST`;
 - every `Action` a page runs: `run_actions()` is watched while the page is shown (whatever `check=` or
   `available=` says, every Action of the list passes through it);
-- every POST form a page shows, by its target and its `action`/`form` field.
+- every POST form a page shows, by its target and its `action`/`form` field, and every value of those fields a
+  plain view compares the POST with.
 
 Views are found by resolving the URL patterns, not by file names: a module split into a package changes nothing.
 """
 
 from __future__ import annotations
 
+import dis
 import inspect
+import re
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -68,19 +71,44 @@ def _project_functions(fn: Any, seen: set[types.FunctionType]) -> None:
     codes, names = [fn.__code__], set()
     while codes:
         code = codes.pop()
-        names.update(code.co_names)
+        # Names read as globals only: co_names also holds attribute names (`app.units` is not the view `units`).
+        names.update(i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"))
         codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
     for name in names:
         _project_functions(fn.__globals__.get(name), seen)
+
+
+def _sources(view: Callable) -> list[str]:
+    view_class = getattr(view, "view_class", None)
+    reached: set[types.FunctionType] = set()
+    for fn in [getattr(view_class, "post", None)] if view_class is not None else [view]:
+        _project_functions(fn, reached)
+    return [inspect.getsource(f) for f in reached]
 
 
 def handles_post(view: Callable) -> bool:
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         return callable(getattr(view_class, "post", None))
-    reached: set[types.FunctionType] = set()
-    _project_functions(view, reached)
-    return any(marker in inspect.getsource(f) for f in reached for marker in POST_MARKERS)
+    return any(marker in source for source in _sources(view) for marker in POST_MARKERS)
+
+
+_FIELD = r"""request\.POST\.get\(\s*["'](?:action|form)["'][^)]*\)"""
+_COMPARED = re.compile(_FIELD + r"""\s*==\s*["'](\w+)["']""")
+_NAMED = re.compile(r"(\w+)\s*=\s*" + _FIELD)
+_LITERAL = re.compile(r"""["'](\w+)["']""")
+
+
+def posted_names(view: Callable) -> set[str]:
+    """The `action`/`form` values a plain view compares the POST with (a step whose form the page may not be
+    showing in the world's state, e.g. a list that is empty there)."""
+    names: set[str] = set()
+    for source in _sources(view):
+        names.update(_COMPARED.findall(source))
+        for var in set(_NAMED.findall(source)):
+            for match in re.finditer(rf"\b{var}\s*(?:==\s*(\S+)|in\s*\(([^)]*)\))", source):
+                names.update(_LITERAL.findall(match.group(1) or match.group(2) or ""))
+    return names
 
 
 class _PostForms(HTMLParser):

@@ -37,9 +37,11 @@ from certbody.applications.models import Application
 from certbody.certificates.models import Certificate
 from certbody.certification import models as evaluation
 from certbody.core.models import AuditEvent
+from certbody.core.tests.matrix_steps import actions_run, forms_on, handles_post, posted_names, step_key, url_views
 from certbody.core.tests.matrix_world import ACTORS, World, build_world
 from certbody.core.tests.pages import form_errors
 from certbody.demo.scenarios import MINIMAL_PDF
+from certbody.people.tests.matrix import people_steps
 from certbody.portal.models import Invitation, Notification, OrganisationRejection
 from certbody.portal.tests.helpers import RewindingUpload
 from certbody.publicsite.tests.matrix import site_objects, site_steps
@@ -572,6 +574,7 @@ STEPS = [
         lambda w: reverse("portal:units", args=[w.p_app.pk]),
         frozenset({"client"}),
         lambda w: {
+            "action": "add",
             "product_name": "矩阵 产品",
             "model_names": "M1",
             "version": "1.0",
@@ -660,6 +663,382 @@ STEPS.append(
 )
 
 STEPS.extend(site_steps(Step))  # the public website's staff pages (publicsite/tests/matrix.py)
+STEPS.extend(people_steps(Step))  # the people pages (people/tests/matrix.py)
+
+
+def _prepared(key: str, make: Callable[[World], Any]) -> Callable[[World], Any]:
+    """An object made on first use inside the module's world (and made again if a test's savepoint took it)."""
+
+    def get(w: World) -> Any:
+        cached = w.objects.get(key)
+        if cached is None or not type(cached).objects.filter(pk=cached.pk).exists():
+            w.objects[key] = make(w)
+        return w.objects[key]
+
+    return get
+
+
+def _make_ready_for_completion(w: World) -> Application:
+    """An application in evaluation whose every test is reported: the engineer may complete the evaluation."""
+    from certbody.certification import services as cert_svc
+    from certbody.core.tests import matrix_world
+    from certbody.demo import scenarios as sc
+
+    c = w.cast
+    application = sc.accepted(c, sc.submitted_application(c, w.software, title="矩阵 待完成评价"))
+    cert_svc.evaluation_start(actor=c.engineer, application=application)
+    for unit in application.units.all():
+        order = cert_svc.test_order_create(actor=c.engineer, case=application, lab=c.lab, unit=unit)
+        cert_svc.test_order_send_sample(actor=c.engineer, order=order, sent_on=today())
+        matrix_world._report(c, order)
+    return Application.objects.get(pk=application.pk)
+
+
+def _make_new_order(w: World) -> evaluation.TestOrder:
+    """A test order of app_eval whose sample is not sent yet."""
+    from certbody.certification import services as cert_svc
+
+    return cert_svc.test_order_create(
+        actor=w.cast.engineer, case=w.app_eval, lab=w.cast.lab, unit=w.app_eval.units.get()
+    )
+
+
+def _make_received_order(w: World) -> evaluation.TestOrder:
+    """A test order of app_eval whose sample the lab has received: its report is due."""
+    from certbody.certification import services as cert_svc
+
+    order = _make_new_order(w)
+    cert_svc.test_order_send_sample(actor=w.cast.engineer, order=order, sent_on=today())
+    return cert_svc.test_order_receive_sample(actor=w.cast.lab_user, order=order, received_on=today())
+
+
+app_ready = _prepared("app_ready", _make_ready_for_completion)
+order_new = _prepared("order_new", _make_new_order)
+order_received = _prepared("order_received", _make_received_order)
+
+
+def _on(page: str, key: Callable[[World], Any]) -> Callable[[World], str]:
+    return lambda w: reverse(page, args=[key(w).pk])
+
+
+def _in_world(key: str) -> Callable[[World], Any]:
+    return lambda w: w.objects[key]
+
+
+def _count(queryset: Callable[[World], Any]) -> Callable[[World], int]:
+    return lambda w: queryset(w).count()
+
+
+TWO_FACTOR_FIRST = frozenset({"reviewer", "reviewer2", "decider", "decider_involved", "quality", "management", "admin"})
+
+STEPS.extend(
+    [
+        Step(
+            "accounts:tokens",
+            lambda w: reverse("accounts:tokens"),
+            # One's own token; the deciding and administering roles only from a session that gave the second factor.
+            SIGNED_IN - TWO_FACTOR_FIRST,
+            lambda w: {"name": "矩阵"},
+            lambda w: type(w.client_token).objects.count(),
+            success=200,  # the new key is shown once, on the page itself
+        ),
+        Step(
+            "portal:documents",
+            lambda w: reverse("portal:documents", args=[w.p_app.pk]),
+            frozenset({"client"}),
+            lambda w: {"action": "outsourcing", "outsourcing": "on"},
+            lambda w: getattr(getattr(w.fresh("p_app"), "dossier", None), "outsourcing", None),
+        ),
+    ]
+)
+
+# Declared steps that have no row yet: each needs what the matrix world lacks (a password to sign in with, an
+# enrolled authenticator, an upload the checks accept, a rate limit reset). The list only shrinks: a step named here
+# that gets a row, or is no longer declared, fails test_every_page_step_is_in_the_matrix.
+NOT_YET_IN_THE_MATRIX = frozenset(
+    {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:two_factor",
+        "accounts:two_factor remove",
+        "accounts:verify",
+        "portal:register",
+        "publicsite:complaint",
+        "regulator:exports",
+        "regulator:imports",
+        "website:check_document",
+    }
+)
+
+# The other steps of the detail pages, with the API's policy for the same service (the API table below).
+STEPS.extend(
+    [
+        Step(
+            "applications:detail",
+            _detail("app_draft"),
+            frozenset({"client", "market"}),
+            lambda w: {
+                "action": "unit_add",
+                "product_name": "矩阵 客户端",
+                "model_names": "V8",
+                "version": "8.0.0",
+                "manufacturer": w.cast.manufacturer.pk,
+                "production_site": w.cast.site.pk,
+            },
+            _count(lambda w: w.app_draft.units),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_draft"),
+            frozenset({"client", "market"}),
+            lambda w: {"action": "unit_remove", "unit": w.unit_draft.pk},
+            _count(lambda w: w.app_draft.units),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_draft"),
+            frozenset({"client", "market", "admin"}),  # as manufacturer_add: the administrator keeps the register
+            lambda w: {
+                "action": "site_add",
+                "manufacturer": w.cast.manufacturer.pk,
+                "name": "矩阵 二厂",
+                "address": "重庆",
+            },
+            _count(lambda w: type(w.cast.site).objects),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_submitted"),
+            frozenset({"market"}),
+            lambda w: {"action": "return", "reason": "缺少产品说明书"},
+            _status("app_submitted"),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_submitted"),
+            frozenset({"market"}),
+            lambda w: {"action": "reject", "reason": "不属于认证范围"},
+            _status("app_submitted"),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_submitted"),
+            frozenset({"client", "market"}),
+            lambda w: {"action": "withdraw", "reason": ""},
+            _status("app_submitted"),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_accepted"),
+            frozenset({"engineer", "market"}),  # the assigned engineer, or market (who may assign another)
+            lambda w: {"action": "start_evaluation"},
+            _status("app_accepted"),
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_eval"),
+            frozenset({"engineer"}),
+            lambda w: {"action": "plan_inspection", "planned_on": today().isoformat(), "leader": w.cast.inspector.pk},
+            _count(lambda w: w.app_eval.inspections),
+        ),
+        Step(
+            "applications:detail",
+            _on("applications:detail", app_ready),
+            frozenset({"engineer"}),
+            lambda w: {"action": "complete_evaluation"},
+            lambda w: app_ready(w).status,
+        ),
+        Step(
+            "applications:detail",
+            _detail("app_eval"),
+            frozenset({"engineer", "management", "quality"}),
+            lambda w: {"action": "assign_reviewer", "reviewer": w.cast.reviewer.pk},
+            lambda w: w.fresh("app_eval").reviewer_id,
+        ),
+        Step(
+            "certificates:detail",
+            _detail("cert"),
+            STATUS_DECIDERS | {"engineer", "other_engineer"},
+            lambda w: {
+                "action": "nonconformity_confirm",
+                "source": "complaint",
+                "description": "矩阵 投诉",
+                "confirmed_on": today().isoformat(),
+            },
+            _count(lambda w: w.cert.nonconformity_cases),
+        ),
+        Step(
+            "certificates:detail",
+            _detail("cert"),
+            STATUS_DECIDERS,
+            lambda w: {"action": "resolve_case", "case": w.nc.pk, "resolution": "已整改"},
+            _status("nc"),
+        ),
+        Step(
+            "certificates:detail",
+            _detail("cert2"),
+            STATUS_DECIDERS,
+            lambda w: {"action": "restore", "reason": "已整改"},
+            _status("cert2"),
+        ),
+        Step(
+            "certificates:detail",
+            _detail("cert"),
+            STATUS_DECIDERS,
+            lambda w: {"action": "withdraw", "reason_code": "fraud", "reason": "提供虚假材料"},
+            _status("cert"),
+        ),
+        Step(
+            "certification:inspection_detail",
+            _detail("insp_a"),
+            frozenset({"inspector", "engineer"}),  # the team leader or the case engineer
+            lambda w: {"action": "finding_close", "finding": w.finding_a.pk, "corrective_action": "已补充记录"},
+            _status("finding_a"),
+        ),
+        Step(
+            "certification:inspection_detail",
+            _detail("insp_a"),
+            frozenset({"inspector"}),  # the team leader
+            lambda w: {"action": "complete", "conclusion": "pass", "completed_on": today().isoformat()},
+            _status("insp_a"),
+        ),
+        Step(
+            "certification:inspection_detail",
+            _detail("insp_a"),
+            frozenset({"engineer"}),
+            lambda w: {"action": "cancel", "reason": "改期"},
+            _status("insp_a"),
+        ),
+        Step(
+            "certification:surveillance_detail",
+            _detail("surv_planned"),
+            frozenset({"engineer", "other_engineer", "market"}),
+            lambda w: {"action": "start", "engineer": w.cast.engineer.pk},
+            _status("surv_planned"),
+        ),
+        Step(
+            "certification:surveillance_detail",
+            _detail("surv"),
+            frozenset({"engineer"}),
+            lambda w: {"action": "plan_inspection", "planned_on": today().isoformat(), "leader": w.cast.inspector.pk},
+            _count(lambda w: w.surv.inspections),
+        ),
+        Step(
+            "certification:surveillance_detail",
+            _detail("surv"),
+            frozenset({"engineer"}),
+            lambda w: {
+                "action": "test_order",
+                "lab": w.cast.lab.pk,
+                "purpose": "factory_sampling",
+                "sample_description": "",
+            },
+            _count(lambda w: evaluation.TestOrder.objects),
+        ),
+        Step(
+            "certification:test_order_detail",
+            _on("certification:test_order_detail", order_new),
+            frozenset({"engineer"}),
+            lambda w: {"action": "send_sample", "sent_on": today().isoformat()},
+            lambda w: order_new(w).status,
+        ),
+        Step(
+            "certification:test_order_detail",
+            _on("certification:test_order_detail", order_received),
+            frozenset({"lab", "engineer"}),
+            lambda w: {
+                "action": "report",
+                "report_number": "R-MATRIX-PAGE",
+                "issued_on": today().isoformat(),
+                "result": "pass",
+                "report_file": RewindingUpload("report.pdf", MINIMAL_PDF),
+            },
+            lambda w: order_received(w).status,
+        ),
+        Step(
+            "certification:test_order_detail",
+            _detail("order_sent"),
+            frozenset({"engineer"}),
+            lambda w: {"action": "cancel", "reason": "撤单"},
+            _status("order_sent"),
+        ),
+    ]
+)
+
+# === the Django admin ===============================================================================================
+# Reference data is edited there by administrators (staff accounts with the administrator role, and superusers);
+# lifecycle records are read-only there (their state only changes through the services). No other role reaches it.
+# Every registered model has a row: its changelist and add page are asked of a representative set of actors.
+
+EDIT = "edit"  # the administrator lists and adds
+READ = "read"  # the administrator lists; adding is refused (403)
+ADMIN_MODELS: dict[str, str] = {
+    "accounts.ApiToken": READ,
+    "accounts.LoginThrottle": READ,
+    "accounts.TotpDevice": READ,
+    "accounts.User": EDIT,
+    "applications.Application": READ,
+    "applications.Contract": READ,
+    "applications.Document": READ,
+    "applications.Submission": READ,
+    "auth.Group": EDIT,
+    "certificates.Certificate": READ,
+    "certificates.CertificateVersion": READ,
+    "certificates.NonconformityCase": READ,
+    "certification.Decision": READ,
+    "certification.Finding": READ,
+    "certification.Inspection": READ,
+    "certification.Involvement": READ,
+    "certification.Surveillance": READ,
+    "certification.TechnicalReview": READ,
+    "certification.TestOrder": READ,
+    "clients.Manufacturer": EDIT,
+    "clients.Organisation": EDIT,
+    "clients.ProductionSite": EDIT,
+    "core.AuditEvent": READ,
+    "core.NumberSequence": READ,
+    "core.StatusChange": READ,
+    "core.SystemSetting": EDIT,
+    "labs.Lab": EDIT,
+    "people.AssignmentOverride": READ,
+    "people.Authorisation": READ,
+    "people.CommitteeMeeting": READ,
+    "people.CommitteeMember": READ,
+    "people.Conflict": READ,
+    "people.ConsultancyEngagement": READ,
+    "people.Course": EDIT,
+    "people.Declaration": READ,
+    "people.Department": EDIT,
+    "people.Person": READ,
+    "people.Registration": READ,
+    "people.Risk": READ,
+    "portal.Invitation": READ,
+    "portal.OutboxMail": READ,
+    "publicsite.ComplaintIntake": READ,  # kept on the website staff pages
+    "publicsite.DocumentVersion": READ,  # kept on the website staff pages
+    "publicsite.FeeItem": READ,  # kept on the website staff pages
+    "publicsite.PublishedDocument": READ,  # kept on the website staff pages
+    "schemes.ProductCategory": EDIT,
+    "schemes.Scheme": EDIT,
+    "schemes.Standard": EDIT,
+}
+ADMINISTRATORS = frozenset({"admin"})
+ADMIN_ACTORS = ("anonymous", "client", "lab", "regulator", "hr", "quality", "admin")
+
+
+def admin_registry() -> dict[str, Any]:
+    from django.contrib import admin
+
+    return {model._meta.label: model for model in admin.site._registry}
+
+
+def admin_outcome(response) -> str:
+    if response.status_code == 302:
+        location = response["Location"]
+        signin = location.startswith((reverse("admin:login"), reverse("accounts:login")))
+        return LOGIN if signin else ONWARD
+    return str(response.status_code)
+
 
 # === API ==============================================================================================================
 
@@ -1017,6 +1396,51 @@ def test_each_role_gets_each_page_as_the_policy_says(world, browsers):
     assert not mismatches, report("pages", mismatches, cells)
 
 
+def declared_steps(w: World, browsers: dict[str, Client]) -> tuple[dict[str, str], set[str]]:
+    """Every step the pages declare (matrix_steps.py) -> how it was found. Each page that handles POST is shown to
+    every actor who may see it: the Actions it runs and the POST forms it shows name its steps; a POST page (or a
+    form) that names none is one step by itself. Also returns the pages that handle POST."""
+    views = url_views(SKIPPED_PREFIXES)
+    post_pages = {name for name, view in views.items() if handles_post(view)}
+    found: dict[str, str] = {}
+    for page in sorted(post_pages & set(PAGES)):  # a page without a row fails test_every_page_is_in_the_matrix
+        url = PAGE_URLS[page](w)
+        for actor in ACTORS:
+            if PAGES[page][actor] != OK:
+                continue
+            with rolled_back(), actions_run() as actions:
+                response = browsers[actor].get(url)
+                html = response.content.decode() if response.get("Content-Type", "").startswith("text/html") else ""
+                drain(response)
+            for name in actions:
+                found.setdefault(f"{page} {name}", "an Action")
+            for target, which in forms_on(url, html):
+                if target in views:
+                    for name in which or {""}:
+                        found.setdefault(f"{target} {name}".rstrip(), f"a form on {page}")
+    for page in post_pages:
+        for name in posted_names(views[page]):
+            found.setdefault(f"{page} {name}", "its view reads it from the POST")
+    named = {key.split(" ")[0] for key in found if " " in key}
+    for page in post_pages - named:
+        found.setdefault(page, "its view handles POST")
+    return found, post_pages
+
+
+@pytest.mark.django_db
+def test_every_page_step_is_in_the_matrix(world, browsers):
+    declared, post_pages = declared_steps(world, browsers)
+    with rolled_back():
+        rows = {step_key(s.page, s.data(world)) for s in STEPS}
+    missing = [f"{key} ({how})" for key, how in sorted(declared.items()) if key not in rows | NOT_YET_IN_THE_MATRIX]
+    assert not missing, f"page steps without a matrix row (STEPS): {missing}"
+    # A plain POST page's default branch (no action named) may have a row without a form shown in the world's state.
+    unknown = sorted(rows - set(declared) - post_pages)
+    assert not unknown, f"STEPS rows for no declared step: {unknown}"
+    stale = sorted(NOT_YET_IN_THE_MATRIX & rows | NOT_YET_IN_THE_MATRIX - set(declared))
+    assert not stale, f"NOT_YET_IN_THE_MATRIX names steps with a row or no longer declared: {stale}"
+
+
 @pytest.mark.django_db
 def test_each_role_may_take_only_its_own_steps_on_pages(world, browsers):
     mismatches: list[str] = []
@@ -1132,3 +1556,31 @@ def test_each_role_may_call_only_its_own_api_operations(world):
                 if missing:
                     mismatches.append(f"{key} as {actor}: does not list {sorted(missing)}")
     assert not mismatches, report("API", mismatches, cells)
+
+
+def test_every_admin_model_is_in_the_matrix():
+    registered = set(admin_registry())
+    assert registered == set(ADMIN_MODELS), (
+        f"admin models without a matrix row: {sorted(registered - set(ADMIN_MODELS))}; "
+        f"rows without an admin model: {sorted(set(ADMIN_MODELS) - registered)}"
+    )
+
+
+@pytest.mark.django_db
+def test_only_administrators_reach_the_admin(world, browsers):
+    mismatches: list[str] = []
+    cells = 0
+    pages = [("index", reverse("admin:index"), OK)]
+    for label, model in sorted(admin_registry().items()):
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages.append((f"{label} list", reverse(f"{info}_changelist"), OK))
+        pages.append((f"{label} add", reverse(f"{info}_add"), OK if ADMIN_MODELS.get(label) == EDIT else "403"))
+    for name, url, for_administrators in pages:
+        for actor in ADMIN_ACTORS:
+            cells += 1
+            expected = for_administrators if actor in ADMINISTRATORS else LOGIN
+            with rolled_back():
+                got = admin_outcome(browsers[actor].get(url))
+            if got != expected:
+                mismatches.append(f"GET admin {name} as {actor}: {got}, expected {expected}")
+    assert not mismatches, report("admin", mismatches, cells)

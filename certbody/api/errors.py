@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -26,12 +27,32 @@ class ErrorOut(Schema):
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+# Pydantic error type -> (sentence, the context key it quotes); translated when used.
+_LENGTH_MESSAGES: dict[str, tuple[str, str]] = {
+    "string_too_long": (gettext_noop("Enter at most %(n)s characters."), "max_length"),
+    "string_too_short": (gettext_noop("Enter at least %(n)s characters."), "min_length"),
+    "too_long": (gettext_noop("Enter at most %(n)s items."), "max_length"),
+    "too_short": (gettext_noop("Enter at least %(n)s items."), "min_length"),
+}
+_BOUND_MESSAGES: dict[str, tuple[str, str]] = {
+    "less_than_equal": (gettext_noop("Enter a value no greater than %(limit)s."), "le"),
+    "greater_than_equal": (gettext_noop("Enter a value no less than %(limit)s."), "ge"),
+    "less_than": (gettext_noop("Enter a value less than %(limit)s."), "lt"),
+    "greater_than": (gettext_noop("Enter a value greater than %(limit)s."), "gt"),
+}
+
+
 def error_body(code: str, message: Any, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": str(message), "details": details or {}}
 
 
 def _type_message(kind: str, ctx: dict[str, Any]) -> str | None:
     """A translated sentence for the pydantic error types a client can trigger."""
+    return _kind_message(kind) or _limit_message(kind, ctx)
+
+
+def _kind_message(kind: str) -> str | None:
+    """Errors about the kind of value sent (no limit to quote)."""
     if kind == "missing":
         return _("This field is required.")
     if kind == "json_invalid":
@@ -42,12 +63,6 @@ def _type_message(kind: str, ctx: dict[str, Any]) -> str | None:
         return _("Enter a whole number.")
     if kind.startswith("float_") or kind in ("decimal_parsing", "decimal_type"):
         return _("Enter a number.")
-    if kind in ("decimal_max_digits", "decimal_whole_digits"):
-        return _("Enter a number with at most %(digits)s digits.") % {
-            "digits": ctx.get("max_digits", ctx.get("whole_digits", ""))
-        }
-    if kind == "decimal_max_places":
-        return _("Enter at most %(places)s decimal places.") % {"places": ctx.get("decimal_places", "")}
     if kind.startswith("bool_"):
         return _("Enter true or false.")
     if kind.startswith("date") or kind.startswith("datetime"):
@@ -56,22 +71,23 @@ def _type_message(kind: str, ctx: dict[str, Any]) -> str | None:
         return _("Enter a list.")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return _("Enter an object.")
-    if kind == "string_too_long":
-        return _("Enter at most %(n)s characters.") % {"n": ctx.get("max_length")}
-    if kind == "string_too_short":
-        return _("Enter at least %(n)s characters.") % {"n": ctx.get("min_length")}
-    if kind == "too_long":
-        return _("Enter at most %(n)s items.") % {"n": ctx.get("max_length")}
-    if kind == "too_short":
-        return _("Enter at least %(n)s items.") % {"n": ctx.get("min_length")}
-    if kind == "less_than_equal":
-        return _("Enter a value no greater than %(limit)s.") % {"limit": ctx.get("le")}
-    if kind == "greater_than_equal":
-        return _("Enter a value no less than %(limit)s.") % {"limit": ctx.get("ge")}
-    if kind == "less_than":
-        return _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")}
-    if kind == "greater_than":
-        return _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")}
+    return None
+
+
+def _limit_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    """Errors that quote a limit or the allowed choices from the error's context."""
+    if kind in ("decimal_max_digits", "decimal_whole_digits"):
+        return _("Enter a number with at most %(digits)s digits.") % {
+            "digits": ctx.get("max_digits", ctx.get("whole_digits", ""))
+        }
+    if kind == "decimal_max_places":
+        return _("Enter at most %(places)s decimal places.") % {"places": ctx.get("decimal_places", "")}
+    if kind in _LENGTH_MESSAGES:
+        message, key = _LENGTH_MESSAGES[kind]
+        return _(message) % {"n": ctx.get(key)}
+    if kind in _BOUND_MESSAGES:
+        message, key = _BOUND_MESSAGES[kind]
+        return _(message) % {"limit": ctx.get(key)}
     if kind in ("literal_error", "enum"):
         return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
     if kind == "value_error" and ctx.get("error"):

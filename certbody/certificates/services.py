@@ -108,45 +108,65 @@ def certificate_issue_for_decision(*, actor: Any, decision: Any, issued_on: date
             % {"issued": issued_on.isoformat(), "decided": decided_on.isoformat()},
             details={"field": "issued_on"},
         )
-    scheme = application.scheme
     new_units = [u.as_record() for u in application.units.select_related("manufacturer", "production_site")]
     if application.kind == CertificateVersion.Reason.INITIAL:
-        expires_on = expiry_for(issued_on, scheme.validity_years)
-        certificate = Certificate.objects.create(
-            number=_next_certificate_number(scheme, issued_on),
-            organisation=application.organisation,
-            scheme=scheme,
-            category=scheme.category,
-            application=application,
-            holder_name=application.organisation.name,
-            product_name=_product_label(new_units),
-            manufacturer_names=manufacturer_label(new_units),
-            first_issued_on=issued_on,
-            issued_on=issued_on,
-            expires_on=expires_on,
-            version_no=1,
-            status_changed_at=timezone.now(),
+        return _certificate_create(
+            actor=actor, decision=decision, new_units=new_units, issued_on=issued_on, decided_on=decided_on
         )
-        version = CertificateVersion.objects.create(
-            certificate=certificate,
-            version_no=1,
-            reason=CertificateVersion.Reason.INITIAL,
-            decision=decision,
-            decided_on=decided_on,
-            issued_on=issued_on,
-            valid_until=expires_on,
-            created_by=actor,
-            **_version_content(application, new_units),
-        )
-        record_creation(
-            certificate,
-            actor=actor,
-            transition="issue",
-            after={"number": certificate.number, "issued_on": issued_on, "expires_on": expires_on},
-        )
-        reissue_after_commit(certificate.pk)
-        return certificate
+    return _certificate_new_version(
+        actor=actor, decision=decision, new_units=new_units, issued_on=issued_on, decided_on=decided_on
+    )
 
+
+def _certificate_create(
+    *, actor: Any, decision: Any, new_units: list, issued_on: date, decided_on: date
+) -> Certificate:
+    """Initial certification: a new certificate with its first version."""
+    application = decision.application
+    scheme = application.scheme
+    expires_on = expiry_for(issued_on, scheme.validity_years)
+    certificate = Certificate.objects.create(
+        number=_next_certificate_number(scheme, issued_on),
+        organisation=application.organisation,
+        scheme=scheme,
+        category=scheme.category,
+        application=application,
+        holder_name=application.organisation.name,
+        product_name=_product_label(new_units),
+        manufacturer_names=manufacturer_label(new_units),
+        first_issued_on=issued_on,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        version_no=1,
+        status_changed_at=timezone.now(),
+    )
+    CertificateVersion.objects.create(
+        certificate=certificate,
+        version_no=1,
+        reason=CertificateVersion.Reason.INITIAL,
+        decision=decision,
+        decided_on=decided_on,
+        issued_on=issued_on,
+        valid_until=expires_on,
+        created_by=actor,
+        **_version_content(application, new_units),
+    )
+    record_creation(
+        certificate,
+        actor=actor,
+        transition="issue",
+        after={"number": certificate.number, "issued_on": issued_on, "expires_on": expires_on},
+    )
+    reissue_after_commit(certificate.pk)
+    return certificate
+
+
+def _certificate_new_version(
+    *, actor: Any, decision: Any, new_units: list, issued_on: date, decided_on: date
+) -> Certificate:
+    """A change, extension or recertification: the next version of the certificate the application names."""
+    application = decision.application
+    scheme = application.scheme
     certificate = lock(Certificate, application.certificate_id)
     if certificate.status not in (Certificate.Status.VALID, Certificate.Status.SUSPENDED):
         raise InvalidInput(

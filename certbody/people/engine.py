@@ -298,25 +298,16 @@ def check_many(
     persons = {p.user_id: p for p in Person.objects.filter(user_id__in=user_ids)} if user_ids else {}
     active = {uid: p for uid, p in persons.items() if p.is_active_on(on)}
     person_ids = [p.pk for p in active.values()]
-    needed = AUTHORISED_BY.get(role)
-    authorisations: dict[int, list[Authorisation]] = defaultdict(list)
-    if needed and person_ids:
-        for a in Authorisation.objects.filter(person_id__in=person_ids, role__in=needed).prefetch_related(
-            "categories", "schemes"
-        ):
-            if a.is_current_on(on):
-                authorisations[a.person_id].append(a)
-    registered: set[int] = set()
-    if role in REGISTRATION_NEEDED and person_ids:
-        same_family, levels = REGISTRATION_NEEDED[role]
-        registrations = Registration.objects.filter(
-            person_id__in=person_ids, valid_from__lte=on, valid_until__gte=on, level__in=levels
-        )
-        if same_family:
-            registrations = registrations.filter(family=scheme_family(scheme))
-        registered = set(registrations.values_list("person_id", flat=True))
-    signed = declared(person_ids, on)
-    barred = interests(organisation=organisation, on=on, person_ids=person_ids)
+    records = _Records(
+        role=role,
+        scheme=scheme,
+        organisation=organisation,
+        on=on,
+        authorisations=_current_authorisations(person_ids, role, on),
+        registered=_registered(person_ids, role, scheme, on),
+        signed=declared(person_ids, on),
+        barred=interests(organisation=organisation, on=on, person_ids=person_ids),
+    )
     parts_of = involvements(user_ids, application=application, surveillance=surveillance, role=role)
 
     results: list[list[Refusal]] = []
@@ -331,45 +322,89 @@ def check_many(
         if person is None:
             refuse("personnel", _("%(user)s has no active personnel record.") % {"user": user})
         else:
-            if needed:
-                current = authorisations.get(person.pk, [])
-                if not current:
-                    refuse(
-                        "authorised_role",
-                        _("%(user)s holds no current authorisation as %(role)s.")
-                        % {"user": user, "role": R(role).label},
-                    )
-                elif not any(a.covers(scheme) for a in current):
-                    refuse(
-                        "authorised_scope",
-                        _("%(user)s is not authorised as %(role)s for %(scheme)s.")
-                        % {"user": user, "role": R(role).label, "scheme": scheme},
-                    )
-            if role in REGISTRATION_NEEDED and person.pk not in registered:
-                refuse(
-                    "registration",
-                    _("%(user)s holds no CCAA registration valid on %(date)s at the level %(role)s needs.")
-                    % {"user": user, "date": on.isoformat(), "role": R(role).label},
-                )
-            if person.pk not in signed:
-                refuse(
-                    "declaration",
-                    _("%(user)s has not signed the impartiality and confidentiality declaration for %(year)s.")
-                    % {"user": user, "year": on.year},
-                )
-            for kind, description, until in barred.get(person.pk, []):
-                values = {"user": user, "client": organisation, "kind": kind, "what": description, "until": until}
-                refuse(
-                    "conflict",
-                    _("%(user)s has an interest in %(client)s (%(kind)s: %(what)s) and is barred until %(until)s.")
-                    % values
-                    if until
-                    else _("%(user)s has an ongoing interest in %(client)s (%(kind)s: %(what)s).") % values,
-                )
+            _check_person(refuse, user, person, records)
         parts = parts_of.get(getattr(user, "pk", None), [])
         if parts:
             refuse("independence", _independence_message(user, case, parts, role, surveillance), parts=parts)
     return results
+
+
+@dataclass(frozen=True)
+class _Records:
+    """What `check_many` read once for everyone: the context and each person's records."""
+
+    role: str
+    scheme: Any
+    organisation: Any
+    on: date
+    authorisations: dict[int, list[Authorisation]]
+    registered: set[int]
+    signed: set[int]
+    barred: dict[int, list[Interest]]
+
+
+def _current_authorisations(person_ids: list[int], role: str, on: date) -> dict[int, list[Authorisation]]:
+    needed = AUTHORISED_BY.get(role)
+    authorisations: dict[int, list[Authorisation]] = defaultdict(list)
+    if needed and person_ids:
+        for a in Authorisation.objects.filter(person_id__in=person_ids, role__in=needed).prefetch_related(
+            "categories", "schemes"
+        ):
+            if a.is_current_on(on):
+                authorisations[a.person_id].append(a)
+    return authorisations
+
+
+def _registered(person_ids: list[int], role: str, scheme: Any, on: date) -> set[int]:
+    """Persons holding a registration valid on `on` at the level the role needs."""
+    registered: set[int] = set()
+    if role in REGISTRATION_NEEDED and person_ids:
+        same_family, levels = REGISTRATION_NEEDED[role]
+        registrations = Registration.objects.filter(
+            person_id__in=person_ids, valid_from__lte=on, valid_until__gte=on, level__in=levels
+        )
+        if same_family:
+            registrations = registrations.filter(family=scheme_family(scheme))
+        registered = set(registrations.values_list("person_id", flat=True))
+    return registered
+
+
+def _check_person(refuse: Any, user: Any, person: Person, records: _Records) -> None:
+    """The rules on an active person's own records: authorisation, registration, declaration, conflicts."""
+    role, scheme, on = records.role, records.scheme, records.on
+    if AUTHORISED_BY.get(role):
+        current = records.authorisations.get(person.pk, [])
+        if not current:
+            refuse(
+                "authorised_role",
+                _("%(user)s holds no current authorisation as %(role)s.") % {"user": user, "role": R(role).label},
+            )
+        elif not any(a.covers(scheme) for a in current):
+            refuse(
+                "authorised_scope",
+                _("%(user)s is not authorised as %(role)s for %(scheme)s.")
+                % {"user": user, "role": R(role).label, "scheme": scheme},
+            )
+    if role in REGISTRATION_NEEDED and person.pk not in records.registered:
+        refuse(
+            "registration",
+            _("%(user)s holds no CCAA registration valid on %(date)s at the level %(role)s needs.")
+            % {"user": user, "date": on.isoformat(), "role": R(role).label},
+        )
+    if person.pk not in records.signed:
+        refuse(
+            "declaration",
+            _("%(user)s has not signed the impartiality and confidentiality declaration for %(year)s.")
+            % {"user": user, "year": on.year},
+        )
+    for kind, description, until in records.barred.get(person.pk, []):
+        values = {"user": user, "client": records.organisation, "kind": kind, "what": description, "until": until}
+        refuse(
+            "conflict",
+            _("%(user)s has an interest in %(client)s (%(kind)s: %(what)s) and is barred until %(until)s.") % values
+            if until
+            else _("%(user)s has an ongoing interest in %(client)s (%(kind)s: %(what)s).") % values,
+        )
 
 
 def refused_error(subject: Any, role: str, refusals: list[Refusal]) -> AssignmentRefused:

@@ -222,31 +222,155 @@ def validate(rows: Iterator[list[Any]], *, schemes: set[str], today: date) -> Va
     index = {k: i for i, k in enumerate(keys) if k}
     # A missing optional column reads the empty cell appended at position `width` of every row.
     getter = itemgetter(*[index.get(k, width) for k in IMPORT_KEYS])
-    dates: dict[Any, date | None] = {}
-    seen: dict[str, int] = {}
-    msg_required = _("required")
-    msg_number = _("only letters, digits and - / _ . ( ) are allowed, at most %(n)d characters") % {"n": NUMBER_MAX}
-    msg_status = _("not a CNCA status code 01–05 or a status name")
-    msg_scheme = _("no such scheme")
-    msg_date = _("not a date (YYYY-MM-DD)")
-    msg_future = _("the grant date is in the future")
-    msg_order = _("the expiry date is not after the grant date")
-    msg_valid_expired = _("a valid certificate cannot be past its expiry date")
-    msg_uscc = _("not a valid unified social credit code")
-    msg_long = _("longer than %(n)d characters")
-    msg_duplicate = _("duplicate of row %(row)d in this file")
-    uscc_ok: dict[str, bool] = {}
-    split_cache: dict[str, list[str]] = {}
-    standards_cache: dict[str, list[dict[str, str]]] = {}
-    statuses = STATUS_BY_TEXT
-    number_match = NUMBER_RE.match
-    valid = S.VALID
+    check = _RowChecker(result, schemes=schemes, today=today).check
     rows_out = result.rows
-    err = result.error
     line = 1
+    for cells in rows:
+        line += 1
+        if len(cells) != width:
+            cells = (list(cells) + [""] * width)[:width]
+        cells.append("")
+        values = getter(cells)
+        if not values[0].strip() and not any(cells):
+            continue  # blank line
+        result.total += 1
+        row = check(line, values)
+        if row is not None:
+            rows_out.append(row)
+    return result
 
-    def parse_date(value: Any) -> date | None:
-        got = dates.get(value, False)
+
+class _RowChecker:
+    """The rules of one row, with the translated messages and the per-file caches (no query per row)."""
+
+    def __init__(self, result: Validation, *, schemes: set[str], today: date) -> None:
+        self.err = result.error
+        self.schemes = schemes
+        self.today = today
+        self.dates: dict[Any, date | None] = {}
+        self.seen: dict[str, int] = {}
+        self.uscc_ok: dict[str, bool] = {}
+        self.split_cache: dict[str, list[str]] = {}
+        self.standards_cache: dict[str, list[dict[str, str]]] = {}
+        self.msg_required = _("required")
+        self.msg_number = _("only letters, digits and - / _ . ( ) are allowed, at most %(n)d characters") % {
+            "n": NUMBER_MAX
+        }
+        self.msg_status = _("not a CNCA status code 01–05 or a status name")
+        self.msg_scheme = _("no such scheme")
+        self.msg_date = _("not a date (YYYY-MM-DD)")
+        self.msg_future = _("the grant date is in the future")
+        self.msg_order = _("the expiry date is not after the grant date")
+        self.msg_valid_expired = _("a valid certificate cannot be past its expiry date")
+        self.msg_uscc = _("not a valid unified social credit code")
+        self.msg_long = _("longer than %(n)d characters")
+        self.msg_duplicate = _("duplicate of row %(row)d in this file")
+
+    def check(self, line: int, values: tuple[Any, ...]) -> Row | None:
+        """The row to import, or None after recording every problem of the row."""
+        (
+            number, status_text, holder_name, holder_address, uscc, scheme, product_name, models_text, version,
+            manufacturer, production_site, standards_text, issued_raw, expires_raw,
+        ) = values  # fmt: skip
+        number, ok = self._number(line, number.strip())
+        status = STATUS_BY_TEXT.get(status_text) or STATUS_BY_TEXT.get(status_text.strip().lower())
+        if status is None:
+            self.err(line, "status", self.msg_status)
+            ok = False
+        holder_name, holder_address, product_name, version = (
+            holder_name.strip(), holder_address.strip(), product_name.strip(), version.strip()
+        )  # fmt: skip
+        ok &= self._texts(line, holder_name, holder_address, product_name, version)
+        uscc, good = self._uscc(line, uscc)
+        ok &= good
+        scheme, good = self._scheme(line, scheme)
+        ok &= good
+        issued, expires, good = self._dates(line, issued_raw, expires_raw, status)
+        if not (ok and good):
+            return None
+        return Row(
+            line, number, status, holder_name, holder_address, uscc, scheme, product_name, self._models(models_text),
+            version, manufacturer.strip(), production_site.strip(), self._standards(standards_text), issued, expires,
+        )  # fmt: skip
+
+    def _number(self, line: int, number: str) -> tuple[str, bool]:
+        if not number:
+            self.err(line, "number", self.msg_required)
+            return number, False
+        if len(number) > NUMBER_MAX or not NUMBER_RE.match(number):
+            self.err(line, "number", self.msg_number)
+            return number, False
+        number = number.upper()
+        first = self.seen.get(number)
+        if first is not None:
+            self.err(line, "number", self.msg_duplicate % {"row": first})
+            return number, False
+        self.seen[number] = line
+        return number, True
+
+    def _texts(self, line: int, holder_name: str, holder_address: str, product_name: str, version: str) -> bool:
+        ok = True
+        for key, text in (
+            ("holder_name", holder_name), ("holder_address", holder_address), ("product_name", product_name)
+        ):  # fmt: skip
+            if not text:
+                self.err(line, key, self.msg_required)
+                ok = False
+            elif len(text) > LIMITS[key]:
+                self.err(line, key, self.msg_long % {"n": LIMITS[key]})
+                ok = False
+        if len(version) > LIMITS["version"]:
+            self.err(line, "version", self.msg_long % {"n": LIMITS["version"]})
+            ok = False
+        return ok
+
+    def _uscc(self, line: int, uscc: str) -> tuple[str, bool]:
+        if uscc:
+            uscc = uscc.strip().upper()
+            if uscc:
+                ok = self.uscc_ok.get(uscc)
+                if ok is None:
+                    ok = self.uscc_ok[uscc] = is_valid_uscc(uscc)
+                if not ok:
+                    self.err(line, "holder_uscc", self.msg_uscc)
+                    return uscc, False
+        return uscc, True
+
+    def _scheme(self, line: int, scheme: str) -> tuple[str, bool]:
+        if scheme in self.schemes:
+            return scheme, True
+        scheme = scheme.strip().upper()
+        if not scheme:
+            self.err(line, "scheme_code", self.msg_required)
+            return scheme, False
+        if scheme not in self.schemes:
+            self.err(line, "scheme_code", self.msg_scheme)
+            return scheme, False
+        return scheme, True
+
+    def _dates(self, line: int, issued_raw: Any, expires_raw: Any, status: Any) -> tuple[Any, Any, bool]:
+        issued = self._parse_date(issued_raw)
+        expires = self._parse_date(expires_raw)
+        ok = True
+        if issued is None:
+            self.err(line, "issued_on", self.msg_date if issued_raw else self.msg_required)
+            ok = False
+        elif issued > self.today:
+            self.err(line, "issued_on", self.msg_future)
+            ok = False
+        if expires is None:
+            self.err(line, "expires_on", self.msg_date if expires_raw else self.msg_required)
+            ok = False
+        elif issued is not None and expires <= issued:
+            self.err(line, "expires_on", self.msg_order)
+            ok = False
+        elif status == S.VALID and expires < self.today:
+            self.err(line, "expires_on", self.msg_valid_expired)
+            ok = False
+        return issued, expires, ok
+
+    def _parse_date(self, value: Any) -> date | None:
+        got = self.dates.get(value, False)
         if got is not False:
             return got
         parsed: date | None = None
@@ -261,107 +385,22 @@ def validate(rows: Iterator[list[Any]], *, schemes: set[str], today: date) -> Va
                     parsed = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
                 except ValueError:
                     parsed = None
-        dates[value] = parsed
+        self.dates[value] = parsed
         return parsed
 
-    for cells in rows:
-        line += 1
-        if len(cells) != width:
-            cells = (list(cells) + [""] * width)[:width]
-        cells.append("")
-        (
-            number, status_text, holder_name, holder_address, uscc, scheme, product_name, models_text, version,
-            manufacturer, production_site, standards_text, issued_raw, expires_raw,
-        ) = getter(cells)  # fmt: skip
-        number = number.strip()
-        if not number and not any(cells):
-            continue  # blank line
-        result.total += 1
-        bad = False
-        if not number:
-            err(line, "number", msg_required)
-            bad = True
-        elif len(number) > NUMBER_MAX or not number_match(number):
-            err(line, "number", msg_number)
-            bad = True
-        else:
-            number = number.upper()
-            first = seen.get(number)
-            if first is not None:
-                err(line, "number", msg_duplicate % {"row": first})
-                bad = True
-            else:
-                seen[number] = line
-        status = statuses.get(status_text) or statuses.get(status_text.strip().lower())
-        if status is None:
-            err(line, "status", msg_status)
-            bad = True
-        holder_name, holder_address, product_name, version = (
-            holder_name.strip(), holder_address.strip(), product_name.strip(), version.strip()
-        )  # fmt: skip
-        for key, text in (
-            ("holder_name", holder_name), ("holder_address", holder_address), ("product_name", product_name)
-        ):  # fmt: skip
-            if not text:
-                err(line, key, msg_required)
-                bad = True
-            elif len(text) > LIMITS[key]:
-                err(line, key, msg_long % {"n": LIMITS[key]})
-                bad = True
-        if len(version) > LIMITS["version"]:
-            err(line, "version", msg_long % {"n": LIMITS["version"]})
-            bad = True
-        if uscc:
-            uscc = uscc.strip().upper()
-            if uscc:
-                ok = uscc_ok.get(uscc)
-                if ok is None:
-                    ok = uscc_ok[uscc] = is_valid_uscc(uscc)
-                if not ok:
-                    err(line, "holder_uscc", msg_uscc)
-                    bad = True
-        if scheme not in schemes:
-            scheme = scheme.strip().upper()
-            if not scheme:
-                err(line, "scheme_code", msg_required)
-                bad = True
-            elif scheme not in schemes:
-                err(line, "scheme_code", msg_scheme)
-                bad = True
-        issued = parse_date(issued_raw)
-        expires = parse_date(expires_raw)
-        if issued is None:
-            err(line, "issued_on", msg_date if issued_raw else msg_required)
-            bad = True
-        elif issued > today:
-            err(line, "issued_on", msg_future)
-            bad = True
-        if expires is None:
-            err(line, "expires_on", msg_date if expires_raw else msg_required)
-            bad = True
-        elif issued is not None and expires <= issued:
-            err(line, "expires_on", msg_order)
-            bad = True
-        elif status == valid and expires < today:
-            err(line, "expires_on", msg_valid_expired)
-            bad = True
-        if bad:
-            continue
-        models = split_cache.get(models_text)
+    def _models(self, models_text: str) -> list[str]:
+        models = self.split_cache.get(models_text)
         if models is None:
             stripped = models_text.strip()
-            models = split_cache[models_text] = LIST_SPLIT.split(stripped) if stripped else []
-        standards = standards_cache.get(standards_text)
+            models = self.split_cache[models_text] = LIST_SPLIT.split(stripped) if stripped else []
+        return models
+
+    def _standards(self, standards_text: str) -> list[dict[str, str]]:
+        standards = self.standards_cache.get(standards_text)
         if standards is None:
             stripped = standards_text.strip()
-            standards = standards_cache[standards_text] = _standards(stripped) if stripped else []
-        rows_out.append(
-            Row(
-                line, number, status, holder_name, holder_address, uscc, scheme, product_name, models, version,
-                manufacturer.strip(), production_site.strip(), standards, issued, expires,
-            )
-        )  # fmt: skip
-    return result
+            standards = self.standards_cache[standards_text] = _standards(stripped) if stripped else []
+        return standards
 
 
 def _standards(text: str) -> list[dict[str, str]]:

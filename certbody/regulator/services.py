@@ -27,7 +27,7 @@ from certbody.core.workflow import record_creation
 from certbody.schemes.models import Scheme
 
 from . import exports
-from .importing import Row, read_rows, validate
+from .importing import Row, Validation, read_rows, validate
 from .models import EXPORT_RUN_FLOW, ExportRun, ImportBatch
 from .permissions import can_import, can_request_export
 
@@ -68,25 +68,7 @@ def certificates_import(
     result = validate(rows, schemes=set(schemes), today=today)
     if result.total == 0:
         raise InvalidInput(_("The file has no certificate rows."), code="empty")
-    # Duplicates against the register, in chunks (one query per DB_CHUNK numbers, not one per row).
-    numbers = [r.number for r in result.rows]
-    existing: set[str] = set()
-    table = connection.ops.quote_name(Certificate._meta.db_table)
-    with connection.cursor() as cursor:
-        # Raw "number IN (...)" by chunks: the ORM's per-parameter preparation cost more than the query here.
-        for i in range(0, len(numbers), DB_CHUNK):
-            chunk = numbers[i : i + DB_CHUNK]
-            cursor.execute(f"SELECT number FROM {table} WHERE number IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            existing.update(n for (n,) in cursor.fetchall())
-    if existing:
-        message = _("a certificate with this number already exists")
-        keep = []
-        for r in result.rows:
-            if r.number in existing:
-                result.error(r.line, "number", message)
-            else:
-                keep.append(r)
-        result.rows = keep
+    _refuse_existing(result)
     result.errors.sort()
     batch = ImportBatch(
         file_name=(file_name or "")[:255],
@@ -107,6 +89,34 @@ def certificates_import(
         batch.save()
         _insert(batch, result.rows, schemes, actor)
         batch.save()
+    _record_batch(batch, actor)
+    return batch
+
+
+def _refuse_existing(result: Validation) -> None:
+    """Rows whose number is already in the register become errors (one query per DB_CHUNK numbers)."""
+    numbers = [r.number for r in result.rows]
+    existing: set[str] = set()
+    table = connection.ops.quote_name(Certificate._meta.db_table)
+    with connection.cursor() as cursor:
+        # Raw "number IN (...)" by chunks: the ORM's per-parameter preparation cost more than the query here.
+        for i in range(0, len(numbers), DB_CHUNK):
+            chunk = numbers[i : i + DB_CHUNK]
+            cursor.execute(f"SELECT number FROM {table} WHERE number IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            existing.update(n for (n,) in cursor.fetchall())
+    if existing:
+        message = _("a certificate with this number already exists")
+        keep = []
+        for r in result.rows:
+            if r.number in existing:
+                result.error(r.line, "number", message)
+            else:
+                keep.append(r)
+        result.rows = keep
+
+
+def _record_batch(batch: ImportBatch, actor: Any) -> None:
+    """The batch's one audit event."""
     record_creation(
         batch,
         actor=actor,
@@ -125,7 +135,6 @@ def certificates_import(
         },
         reason=_("Legacy certificates imported from %(name)s.") % {"name": batch.file_name},
     )
-    return batch
 
 
 def _holders(rows: list[Row], actor: Any) -> tuple[dict[tuple[str, str], Organisation], int]:
@@ -173,10 +182,59 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
     check_columns()
     vendor = connection.vendor
     holders, created = _holders(rows, actor)
-    dates = Dates(vendor)
-    now_text = dates.now()
-    cb_name, cb_address = settings.CERTBODY_ORG_NAME, settings.CERTBODY_ORG_ADDRESS
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    tuples = _Tuples(vendor, holders, _scheme_parts(schemes), actor)
+    q = connection.ops.quote_name
+    cert_table, version_table = q(Certificate._meta.db_table), q(CertificateVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        old_cache = _prepare_load(cursor, vendor, cert_table, version_table)
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {cert_table}")
+        cert_id = first = cursor.fetchone()[0] + 1
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
+        version_id = cursor.fetchone()[0] + 1
+        with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
+            indexing.first_version_id = version_id
+            for start in range(0, len(rows), INSERT_BATCH):
+                certs, versions = tuples.build(rows[start : start + INSERT_BATCH], cert_id, version_id)
+                cert_id += len(certs)
+                version_id += len(versions)
+                writer.write("cert", certs)
+                writer.write("version", versions)
+        _finish_load(cursor, vendor, old_cache, (cert_table, version_table))
+    batch.rows_imported = len(rows)
+    batch.organisations_created = created
+    batch.first_certificate_id = first
+    batch.last_certificate_id = cert_id - 1
+
+
+def _prepare_load(cursor: Any, vendor: str, cert_table: str, version_table: str) -> Any:
+    """Set the connection up for the load; returns SQLite's cache size to restore afterwards."""
+    old_cache = None
+    if vendor == "postgresql":
+        # Explicit ids below: keep other writers out of these two tables until the import commits.
+        cursor.execute(f"LOCK TABLE {cert_table}, {version_table} IN SHARE ROW EXCLUSIVE MODE")
+        # Check foreign keys row by row instead of queueing a deferred check per row for the commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    elif vendor == "sqlite":
+        cursor.execute("PRAGMA cache_size")
+        old_cache = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -262144")  # 256 MB for the load: index pages stay in memory
+    return old_cache
+
+
+def _finish_load(cursor: Any, vendor: str, old_cache: Any, tables: tuple[str, str]) -> None:
+    if vendor == "sqlite":
+        cursor.execute(f"PRAGMA cache_size = {int(old_cache)}")
+    if vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are all initially deferred
+        for table in tables:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",
+                [table.strip('"')],
+            )
+
+
+def _scheme_parts(schemes: dict[str, Scheme]) -> dict[str, tuple]:
+    """Per scheme code, the scheme and current-rule columns every version row repeats."""
     scheme_parts: dict[str, tuple] = {}
     for code, scheme in schemes.items():
         rule = scheme.current_rule()
@@ -192,101 +250,86 @@ def _insert(batch: ImportBatch, rows: list[Row], schemes: dict[str, Scheme], act
             dumps(scheme.mode_record()),
             scheme.mode_text(),
         )
-    ended_reason = {
-        Certificate.Status.VALID: "",
-        Certificate.Status.SUSPENDED: "legacy_import",
-        Certificate.Status.WITHDRAWN: "legacy_import",
-        Certificate.Status.CANCELLED: "legacy_import",
-        Certificate.Status.EXPIRED: "expired",
-    }
-    text_json: dict[str, str] = {}
-    list_json: dict[int, str] = {}  # by id(): the validator shares one list between rows with the same text
+    return scheme_parts
 
-    def j(value: str) -> str:
-        out = text_json.get(value)
+
+_ENDED_REASON = {
+    Certificate.Status.VALID: "",
+    Certificate.Status.SUSPENDED: "legacy_import",
+    Certificate.Status.WITHDRAWN: "legacy_import",
+    Certificate.Status.CANCELLED: "legacy_import",
+    Certificate.Status.EXPIRED: "expired",
+}
+
+
+class _Tuples:
+    """Certificate and version rows for the bulk writer, with the JSON pieces cached across rows."""
+
+    def __init__(self, vendor: str, holders: dict[tuple[str, str], Organisation], scheme_parts: dict, actor: Any):
+        self.holders = holders
+        self.scheme_parts = scheme_parts
+        self.dates = Dates(vendor)
+        self.now_text = self.dates.now()
+        self.cb_name, self.cb_address = settings.CERTBODY_ORG_NAME, settings.CERTBODY_ORG_ADDRESS
+        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.text_json: dict[str, str] = {}
+        self.list_json: dict[int, str] = {}  # by id(): the validator shares one list between rows with the same text
+
+    def j(self, value: str) -> str:
+        out = self.text_json.get(value)
         if out is None:
-            out = text_json[value] = dumps(value)
+            out = self.text_json[value] = dumps(value)
         return out
 
-    def jl(value: list) -> str:
-        out = list_json.get(id(value))
+    def jl(self, value: list) -> str:
+        out = self.list_json.get(id(value))
         if out is None:
-            out = list_json[id(value)] = dumps(value)
+            out = self.list_json[id(value)] = dumps(value)
         return out
 
-    q = connection.ops.quote_name
-    cert_table, version_table = q(Certificate._meta.db_table), q(CertificateVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            # Explicit ids below: keep other writers out of these two tables until the import commits.
-            cursor.execute(f"LOCK TABLE {cert_table}, {version_table} IN SHARE ROW EXCLUSIVE MODE")
-            # Check foreign keys row by row instead of queueing a deferred check per row for the commit.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        elif vendor == "sqlite":
-            cursor.execute("PRAGMA cache_size")
-            old_cache = cursor.fetchone()[0]
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MB for the load: index pages stay in memory
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {cert_table}")
-        cert_id = first = cursor.fetchone()[0] + 1
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
-        version_id = cursor.fetchone()[0] + 1
-        with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
-            indexing.first_version_id = version_id
-            for start in range(0, len(rows), INSERT_BATCH):
-                certs, versions = [], []
-                for r in rows[start : start + INSERT_BATCH]:
-                    org = holders[(r.holder_uscc, r.holder_name)]
-                    sid, cat_id, scode, sname, rule_doc, rule_ver, std_json, mode_json, mode_text = scheme_parts[
-                        r.scheme_code
-                    ]
-                    issued, expires = dates.d(r.issued_on), dates.d(r.expires_on)
-                    status = r.status
-                    if status == Certificate.Status.VALID:
-                        changed = dates.dt(r.issued_on, 0)
-                        ended = None
-                    else:
-                        changed = now_text
-                        ended = expires if status == Certificate.Status.EXPIRED else None
-                    # The unit's JSON assembled from cached pieces: json.dumps per row was a third of the insert time.
-                    unit = (
-                        f'[{{"product_name": {j(r.product_name)}, "product_name_en": "", "trademark": "", '
-                        f'"models": {jl(r.models)}, "version": {j(r.version)}, '
-                        f'"manufacturer": {j(r.manufacturer or org.name)}, "manufacturer_address": "", '
-                        f'"production_site": {j(r.production_site)}, "production_site_address": "", '
-                        f'"difference_statement": ""}}]'
-                    )
-                    certs.append(
-                        (
-                            cert_id, r.number, status, org.pk, sid, cat_id, None, org.name, r.product_name, issued,
-                            issued, expires, 1, None, None, ended_reason[status], changed, ended, now_text,
-                            (r.manufacturer or org.name)[:500],
-                        )
-                    )  # fmt: skip
-                    versions.append(
-                        (
-                            version_id, cert_id, 1, CertificateVersion.Reason.INITIAL, None, issued, issued, expires,
-                            org.name, org.name_en, r.holder_address, "", unit,
-                            jl(r.standards) if r.standards else std_json, scode, sname, rule_doc, rule_ver,
-                            mode_json, mode_text, cb_name, cb_address, now_text, actor_id,
-                        )
-                    )  # fmt: skip
-                    cert_id += 1
-                    version_id += 1
-                writer.write("cert", certs)
-                writer.write("version", versions)
-        if vendor == "sqlite":
-            cursor.execute(f"PRAGMA cache_size = {int(old_cache)}")
-        if vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are all initially deferred
-            for table in (cert_table, version_table):
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",
-                    [table.strip('"')],
+    def build(self, rows: list[Row], cert_id: int, version_id: int) -> tuple[list[tuple], list[tuple]]:
+        """Rows for `rows`, numbered from the given ids."""
+        dates, now_text, j, jl = self.dates, self.now_text, self.j, self.jl
+        certs, versions = [], []
+        for r in rows:
+            org = self.holders[(r.holder_uscc, r.holder_name)]
+            sid, cat_id, scode, sname, rule_doc, rule_ver, std_json, mode_json, mode_text = self.scheme_parts[
+                r.scheme_code
+            ]
+            issued, expires = dates.d(r.issued_on), dates.d(r.expires_on)
+            status = r.status
+            if status == Certificate.Status.VALID:
+                changed = dates.dt(r.issued_on, 0)
+                ended = None
+            else:
+                changed = now_text
+                ended = expires if status == Certificate.Status.EXPIRED else None
+            # The unit's JSON assembled from cached pieces: json.dumps per row was a third of the insert time.
+            unit = (
+                f'[{{"product_name": {j(r.product_name)}, "product_name_en": "", "trademark": "", '
+                f'"models": {jl(r.models)}, "version": {j(r.version)}, '
+                f'"manufacturer": {j(r.manufacturer or org.name)}, "manufacturer_address": "", '
+                f'"production_site": {j(r.production_site)}, "production_site_address": "", '
+                f'"difference_statement": ""}}]'
+            )
+            certs.append(
+                (
+                    cert_id, r.number, status, org.pk, sid, cat_id, None, org.name, r.product_name, issued,
+                    issued, expires, 1, None, None, _ENDED_REASON[status], changed, ended, now_text,
+                    (r.manufacturer or org.name)[:500],
                 )
-    batch.rows_imported = len(rows)
-    batch.organisations_created = created
-    batch.first_certificate_id = first
-    batch.last_certificate_id = cert_id - 1
+            )  # fmt: skip
+            versions.append(
+                (
+                    version_id, cert_id, 1, CertificateVersion.Reason.INITIAL, None, issued, issued, expires,
+                    org.name, org.name_en, r.holder_address, "", unit,
+                    jl(r.standards) if r.standards else std_json, scode, sname, rule_doc, rule_ver,
+                    mode_json, mode_text, self.cb_name, self.cb_address, now_text, self.actor_id,
+                )
+            )  # fmt: skip
+            cert_id += 1
+            version_id += 1
+        return certs, versions
 
 
 # --- exports ---------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,37 +89,57 @@ def verify_pdf(data: bytes, *, public_url: str | None = None) -> Verdict:
         verdict.result, verdict.message = ALTERED, _("The key id printed does not match the signed data.")
         return verdict
 
+    signed_at = _signature_checked(verdict, payload, key_id, code)
+    if signed_at is None:
+        return verdict
+    if not _text_matches(verdict, payload, key_id, code, text, lambda: public_url or default_public_url()):
+        return verdict
+    return _registry_checked(verdict, number, version, signed_at)
+
+
+def _signature_checked(verdict: Verdict, payload: dict, key_id: str, code: str) -> datetime | None:
+    """The signing time when the signature verifies with a published key in its period of use; else None, with
+    the verdict saying why."""
     key = SigningKey.objects.filter(key_id=key_id).first()
     if key is None:
         verdict.message = _("The PDF was signed with key %(key)s, which this certification body never published.") % {
             "key": key_id
         }
-        return verdict
+        return None
     try:
         keys.public_key_from_b64(key.public_key).verify(decode_signature(code), signed_message(payload))
     except (InvalidSignature, ValueError, TypeError):
         verdict.result, verdict.message = ALTERED, _("The signature does not match the certificate data.")
-        return verdict
+        return None
     try:
         signed_at = datetime.fromisoformat(payload["signed_at"])
     except (KeyError, TypeError, ValueError):
         verdict.result, verdict.message = ALTERED, _("The signing time is missing or malformed.")
-        return verdict
+        return None
     if signed_at < key.created_at or (key.retired_at is not None and signed_at > key.retired_at):
         verdict.result, verdict.message = ALTERED, _("The signing time lies outside the key's period of use.")
-        return verdict
+        return None
+    return signed_at
 
+
+def _text_matches(verdict: Verdict, payload: dict, key_id: str, code: str, text: str, url: Callable[[], str]) -> bool:
+    """Whether the printed text is the signed data's; else the verdict says what differs."""
     try:
-        expected = expected_text(payload, key_id, code, public_url or default_public_url())
+        expected = expected_text(payload, key_id, code, url())
     except (KeyError, TypeError, AttributeError):
         verdict.result, verdict.message = ALTERED, _("The signed data is incomplete.")
-        return verdict
+        return False
     if _squash(text) != _squash(expected):
         verdict.result = ALTERED
         verdict.message = _("The text printed on the PDF differs from the signed certificate data.")
         verdict.notes = _differences(payload, key_id, code, text)
-        return verdict
+        return False
+    return True
 
+
+def _registry_checked(verdict: Verdict, number: str, version: Any, signed_at: datetime) -> Verdict:
+    """A genuine signature: is that certificate version in the registry, and is it still the current one?"""
+    key_id = verdict.key_id
     certificate = Certificate.objects.filter(number=number).only("pk", "status", "version_no").first()
     if certificate is None or not certificate.versions.filter(version_no=version).exists():
         verdict.message = _(

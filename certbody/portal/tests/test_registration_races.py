@@ -20,6 +20,7 @@ from certbody.core.errors import InvalidInput
 from certbody.core.models import AuditEvent
 from certbody.portal import services as svc
 from certbody.portal.models import Invitation, OutboxMail
+from certbody.portal.services import registration
 
 CODE17 = "91500000MA5U7W9X2"
 USCC = CODE17 + uscc_check_char(CODE17)
@@ -56,7 +57,7 @@ def other_gets_in_between(monkeypatch, other):
             return {}  # what the check saw before the other registration committed
         return real(**kwargs)
 
-    monkeypatch.setattr(svc, "already_taken", check)
+    monkeypatch.setattr(registration, "already_taken", check)  # where the services look it up
     return state
 
 

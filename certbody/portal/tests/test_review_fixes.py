@@ -33,6 +33,7 @@ from certbody.portal.models import (
     OrganisationRejection,
     OutboxMail,
 )
+from certbody.portal.services import exchange
 from certbody.portal.views import public_timeline
 
 from .helpers import RawUpload, pdf, portal_application
@@ -410,7 +411,7 @@ def test_a_failed_upload_leaves_no_file_in_storage(cast, software_scheme, monkey
     def broken(**kwargs):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(svc, "audit_record", broken)
+    monkeypatch.setattr(exchange, "audit_record", broken)  # message_post looks it up there
     monkeypatch.setattr(dossier_svc, "audit_record", broken)
     with pytest.raises(RuntimeError):
         dossier_svc.document_upload(actor=cast.client, application=application, item="manual", upload=pdf("v2.pdf"))

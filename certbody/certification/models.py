@@ -90,6 +90,9 @@ class TestOrder(models.Model):
     report_number = models.CharField(_("report number"), max_length=60, blank=True)
     report_file = models.FileField(_("test report"), upload_to="test-reports/%Y/", blank=True)
     report_sha256 = models.CharField(max_length=64, blank=True)
+    # The laboratory's own record of the receipt, when the case engineer recorded it on the lab's behalf.
+    receipt_document = models.FileField(_("laboratory's receipt document"), upload_to="test-receipts/%Y/", blank=True)
+    receipt_document_sha256 = models.CharField(max_length=64, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -279,6 +279,14 @@ class ReportIn(Schema):
     result: choice(Result)
 
 
+class ReceivedForLabIn(ReceivedIn):
+    reason: Text(LONG_TEXT) = Field("", description="Why the laboratory does not record this itself (required).")
+
+
+class ReportForLabIn(ReportIn):
+    reason: Text(LONG_TEXT) = Field("", description="Why the laboratory does not record this itself (required).")
+
+
 class ReasonIn(Schema):
     reason: Text(LONG_TEXT) = ""
 

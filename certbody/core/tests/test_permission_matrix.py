@@ -466,8 +466,20 @@ STEPS = [
     Step(
         "certification:test_order_detail",
         _detail("order_sent"),
-        frozenset({"lab", "engineer"}),
+        frozenset({"lab"}),  # the lab's step; the case engineer has its own on-behalf step (below)
         lambda w: {"action": "receive_sample", "received_on": today().isoformat()},
+        _status("order_sent"),
+    ),
+    Step(
+        "certification:test_order_detail",
+        _detail("order_sent"),
+        frozenset({"engineer"}),  # the case engineer, on the lab's behalf, with the reason and the lab's document
+        lambda w: {
+            "action": "receive_sample_for_lab",
+            "received_on": today().isoformat(),
+            "reason": "实验室系统故障",
+            "document": SimpleUploadedFile("receipt.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        },
         _status("order_sent"),
     ),
     Step(
@@ -778,16 +790,39 @@ API: dict[str, Op] = {
     "POST /test-orders/{order_id}/send-sample": op(
         {"engineer"}, {"order_id": "order_sent"}, lambda w: {"sent_on": _today_iso()}
     ),
+    # The lab's work is the lab's: the case engineer records it only by the *-for-lab steps (reason and document).
     "POST /test-orders/{order_id}/receive-sample": op(
-        {"lab", "engineer"}, {"order_id": "order_sent"}, lambda w: {"received_on": _today_iso()}
+        {"lab"}, {"order_id": "order_sent"}, lambda w: {"received_on": _today_iso()}
+    ),
+    "POST /test-orders/{order_id}/receive-sample-for-lab": op(
+        {"engineer"},
+        {"order_id": "order_sent"},
+        lambda w: {
+            "received_on": _today_iso(),
+            "reason": "实验室系统故障，收样单传真",
+            "file": SimpleUploadedFile("receipt.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        },
+        multipart=True,
     ),
     "POST /test-orders/{order_id}/report": op(
-        {"lab", "engineer"},
+        {"lab"},
         {"order_id": "order_sent"},
         lambda w: {
             "report_number": "R-MATRIX",
             "issued_on": _today_iso(),
             "result": "pass",
+            "file": SimpleUploadedFile("report.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        },
+        multipart=True,
+    ),
+    "POST /test-orders/{order_id}/report-for-lab": op(
+        {"engineer"},
+        {"order_id": "order_sent"},
+        lambda w: {
+            "report_number": "R-MATRIX",
+            "issued_on": _today_iso(),
+            "result": "pass",
+            "reason": "实验室系统故障，报告邮寄",
             "file": SimpleUploadedFile("report.pdf", MINIMAL_PDF, content_type="application/pdf"),
         },
         multipart=True,
@@ -1023,7 +1058,7 @@ def test_each_role_may_take_only_its_own_steps_on_pages(world, browsers):
             cells += 1
             with rolled_back():
                 before = (AuditEvent.objects.count(), step.state(world))
-                response = browsers[actor].post(url, data)
+                response = browsers[actor].post(url, step.data(world))  # fresh: an uploaded file is read once
                 after = (AuditEvent.objects.count(), step.state(world))
                 got = page_outcome(response)
                 errors = form_errors(response) if response.status_code in (200, 422) else ""

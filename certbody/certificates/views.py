@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,8 +17,8 @@ from certbody.applications.models import Application
 from certbody.applications.permissions import applications_for, can_act_for_client
 from certbody.certification.permissions import surveillances_for
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import Refusal
-from certbody.core.views import Action, keyset_page, render_list, run_actions
+from certbody.core.permissions import Refusal, sees_client_view
+from certbody.core.views import Action, client_view, keyset_page, render_list, run_actions
 from certbody.core.workflow import status_history
 
 from . import services as svc
@@ -260,6 +260,8 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(state, HttpResponse):
         return state
     user = request.user
+    if sees_client_view(user):  # the portal lists the organisation's certificates with their documents
+        return client_view(request, state, reverse("portal:certificates"))
     versions = list(certificate.versions.select_related("created_by").order_by("-version_no"))
     history = list(status_history(certificate))
     for change in history:
@@ -295,6 +297,8 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def certificate_version(request: HttpRequest, pk: int, version_no: int) -> HttpResponse:
     certificate = _visible_certificate(request, pk)
+    if sees_client_view(request.user):
+        return redirect("portal:certificates")
     version = get_object_or_404(certificate.versions.select_related("decision"), version_no=version_no)
     others = certificate.versions.order_by("version_no").values_list("version_no", flat=True)
     context = {"certificate": certificate, "version": version, "version_numbers": list(others)}

@@ -159,19 +159,20 @@ PAGES: dict[str, dict[str, str]] = {
     "applications:list": row(EVERYONE),  # filtered: see HIDDEN
     "applications:create": row({"client", "other_client", "market"}),
     "applications:organisation_search": row({"market"}),
-    "applications:detail": row(OVERSIGHT | {"client", "inspector"}),  # app_eval
+    # A client gets the portal's view of its own record, never the console's staff view (302 to the portal).
+    "applications:detail": row(OVERSIGHT | {"inspector"}, client=ONWARD),  # app_eval
     "certificates:list": row(EVERYONE),
-    "certificates:detail": row(REGISTER | {"client"}),  # cert
-    "certificates:version": row(REGISTER | {"client"}),
+    "certificates:detail": row(REGISTER, client=ONWARD),  # cert
+    "certificates:version": row(REGISTER, client=ONWARD),
     "documents:keys": row(EVERYONE, anonymous=OK),  # published public keys
     "documents:pdf": row(REGISTER | {"client"}),  # cert v1, signed PDF
     "certification:test_order_list": row(EVERYONE),
-    "certification:test_order_detail": row(OVERSIGHT | {"client", "lab"}),  # order_sent
+    "certification:test_order_detail": row(OVERSIGHT | {"lab"}, client=ONWARD),  # order_sent
     "certification:test_order_report": row(OVERSIGHT | {"client", "lab"}),  # order_done's report PDF
     "certification:inspection_list": row(EVERYONE),
-    "certification:inspection_detail": row(OVERSIGHT | {"client", "inspector"}),  # insp_a
+    "certification:inspection_detail": row(OVERSIGHT | {"inspector"}, client=ONWARD),  # insp_a
     "certification:surveillance_list": row(EVERYONE),
-    "certification:surveillance_detail": row(OVERSIGHT | {"client", "inspector"}),  # surv
+    "certification:surveillance_detail": row(OVERSIGHT | {"inspector"}, client=ONWARD),  # surv
     "schemes:list": row(EVERYONE),
     "console:dashboard": row(EVERYONE),
     "console:audit": row({"quality", "management", "admin"}),

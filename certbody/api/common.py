@@ -7,17 +7,17 @@ returns a schema; the helpers here keep that to a few lines per endpoint.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, NoReturn, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, SerializationInfo, StringConstraints, model_serializer
 
 from certbody.core.errors import InvalidInput, NotFound
 from certbody.core.keyset import FIRST_DAY, LAST_DAY, MAX_ID, decode_cursor, encode_cursor, walk
-from certbody.core.permissions import require
+from certbody.core.permissions import require, sees_client_view
 from certbody.core.workflow import Workflow, status_history
 
 MAX_LIMIT = 200
@@ -142,10 +142,65 @@ def user_named(asker: Any, username: str, field: str) -> Any:
     return referenced(User.objects.filter(is_active=True), field, _("user"), username=username)
 
 
+# --- what a client sees ---------------------------------------------------------------------------
+
+
+def for_client(context: Any) -> bool:
+    """The answer goes to a client's user: it gets the client view of every schema (see ClientView)."""
+    request = (context or {}).get("request") if isinstance(context, dict) else None
+    if request is None:
+        return False
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    return sees_client_view(user)
+
+
+class ClientView(Schema):
+    """A response schema with an explicit allowlist of what a client's user may see: `CLIENT_FIELDS`.
+
+    Every other field (reviewer and staff identities, review comments, internal reasons and notes, deadlines,
+    evaluation gaps, the status history of internal records) is left out of the answer to a client; staff get every
+    field. The documented schema marks those fields as not required, since a client's answer has none of them.
+    """
+
+    CLIENT_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _client_view(self, handler: Any, info: SerializationInfo):  # no return type: the schema stays the fields
+        data = handler(self)
+        if isinstance(data, dict) and for_client(info.context):
+            allowed = type(self).client_keys()
+            data = {key: value for key, value in data.items() if key in allowed}
+        return data
+
+    @classmethod
+    def client_keys(cls) -> frozenset[str]:
+        names = set(cls.CLIENT_FIELDS)
+        names |= {f.alias for name, f in cls.model_fields.items() if name in cls.CLIENT_FIELDS and f.alias}
+        return frozenset(names)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        staff_only = {
+            key for name, f in cls.model_fields.items() if name not in cls.CLIENT_FIELDS for key in (name, f.alias)
+        }
+        if "required" in target:
+            target["required"] = [key for key in target["required"] if key not in staff_only]
+        if staff_only - {None}:
+            note = "Not sent to client users: " + ", ".join(sorted(k for k in cls.model_fields if k in staff_only))
+            target["description"] = f"{target.get('description', '')}\n\n{note}.".strip()
+        return schema
+
+
 # --- shared outputs ------------------------------------------------------------------------------
 
 
-class StatusChangeOut(Schema):
+class StatusChangeOut(ClientView):
+    """A status change. To a client: no person, and only the reasons the client is told (the portal's rule)."""
+
+    CLIENT_FIELDS = frozenset({"from_status", "to_status", "transition", "at", "reason_code", "reason"})
+
     from_status: str
     to_status: str
     transition: str
@@ -157,6 +212,14 @@ class StatusChangeOut(Schema):
     @staticmethod
     def resolve_actor(obj) -> str | None:
         return obj.actor.username if obj.actor_id else None
+
+    @staticmethod
+    def resolve_reason(obj, context) -> str:
+        if not for_client(context):
+            return obj.reason
+        from certbody.applications.timeline import public_reason
+
+        return public_reason(obj.audit_event.action, obj.reason)
 
 
 def history(obj: Model) -> list:

@@ -12,6 +12,7 @@ from ninja import Body, Field, Query, Router, Schema, Status
 
 from certbody.api.common import (
     LONG_TEXT,
+    ClientView,
     Day,
     Id,
     Page,
@@ -47,12 +48,22 @@ APPLICATION = gettext_lazy("Application")
 # --- schemas ---------------------------------------------------------------------------------------
 
 
-class OrganisationRef(Schema):
+class OrganisationRef(ClientView):
+    CLIENT_FIELDS = frozenset({"id", "name"})
+
     id: int
     name: str
 
 
-class UnitOut(Schema):
+class UnitOut(ClientView):
+    # The client's own declaration of its products.
+    CLIENT_FIELDS = frozenset(
+        {
+            "id", "product_name", "product_name_en", "trademark", "model_names", "version", "manufacturer_id",
+            "manufacturer", "production_site_id", "production_site", "difference_statement",
+        }
+    )  # fmt: skip
+
     id: int
     product_name: str
     product_name_en: str
@@ -74,7 +85,10 @@ class UnitOut(Schema):
         return obj.production_site.name
 
 
-class ContractOut(Schema):
+class ContractOut(ClientView):
+    # Not the contract review's internal notes (7.3).
+    CLIENT_FIELDS = frozenset({"number", "fee", "currency", "signed_on", "terms_version"})
+
     number: str
     fee: Decimal
     currency: str
@@ -83,7 +97,17 @@ class ContractOut(Schema):
     review_notes: str
 
 
-class ApplicationOut(Schema):
+class ApplicationOut(ClientView):
+    # Not the staff assigned (engineer, reviewer: staff accounts; the reviewer stays anonymous, 7.5) nor the internal
+    # stage deadline. The return reason and items are what the client must complete (the portal shows them).
+    CLIENT_FIELDS = frozenset(
+        {
+            "id", "number", "kind", "kind_label", "status", "status_label", "organisation", "scheme", "rule_version",
+            "certificate", "title", "change_description", "evaluation_required", "return_reason", "return_items",
+            "created_at", "submitted_at", "accepted_at", "transitions",
+        }
+    )  # fmt: skip
+
     id: int
     number: str
     kind: str
@@ -133,6 +157,8 @@ class ApplicationOut(Schema):
 
 
 class ApplicationDetailOut(ApplicationOut):
+    CLIENT_FIELDS = ApplicationOut.CLIENT_FIELDS | {"units", "contract", "history"}
+
     units: list[UnitOut]
     contract: ContractOut | None
     history: list[StatusChangeOut]

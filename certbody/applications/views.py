@@ -38,9 +38,9 @@ from certbody.clients import services as client_svc
 from certbody.clients.models import Manufacturer
 from certbody.core.errors import DomainError
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import Refusal, has_role, is_member_of
+from certbody.core.permissions import Refusal, has_role, is_member_of, sees_client_view
 from certbody.core.roles import Role
-from certbody.core.views import Action, OptionalReasonForm, ReasonForm, render_list, run_actions
+from certbody.core.views import Action, OptionalReasonForm, ReasonForm, client_view, render_list, run_actions
 
 from . import services as app_svc
 from .forms import (
@@ -397,6 +397,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(state, HttpResponse):
         return state
     user = request.user
+    if sees_client_view(user):
+        return client_view(request, state, reverse("portal:application", args=[app.pk]))
     try:
         contract = Contract.objects.get(application=app)
     except Contract.DoesNotExist:

@@ -10,6 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from certbody.api.common import (
     LONG_TEXT,
+    ClientView,
     CursorIn,
     CursorPage,
     Day,
@@ -45,7 +46,15 @@ CASE = gettext_lazy("Nonconformity case")
 # --- schemas ---------------------------------------------------------------------------------------
 
 
-class CertificateOut(Schema):
+class CertificateOut(ClientView):
+    # The holder sees its certificate as the registry and the portal show it.
+    CLIENT_FIELDS = frozenset(
+        {
+            "number", "status", "status_label", "cnca_code", "holder_name", "product_name", "organisation_id",
+            "scheme", "category", "first_issued_on", "issued_on", "expires_on", "version_no",
+        }
+    )  # fmt: skip
+
     number: str
     status: str
     status_label: str = Field(alias="get_status_display")
@@ -71,7 +80,16 @@ class CertificateOut(Schema):
         return obj.category.code
 
 
-class VersionOut(Schema):
+class VersionOut(ClientView):
+    # What the certificate version says (the printed certificate).
+    CLIENT_FIELDS = frozenset(
+        {
+            "version_no", "reason", "decided_on", "issued_on", "valid_until", "holder_name", "holder_name_en",
+            "holder_address", "holder_address_en", "units", "standards", "scheme_code", "scheme_name",
+            "rule_document", "rule_version", "mode", "mode_text", "cb_name", "cb_address", "created_at",
+        }
+    )  # fmt: skip
+
     version_no: int
     reason: str
     decided_on: date
@@ -94,7 +112,12 @@ class VersionOut(Schema):
     created_at: datetime
 
 
-class NonconformityOut(Schema):
+class NonconformityOut(ClientView):
+    # The holder must answer a confirmed nonconformity by its deadline: it sees the whole case.
+    CLIENT_FIELDS = frozenset(
+        {"id", "source", "description", "confirmed_on", "suspend_by", "status", "status_label", "resolution"}
+    )
+
     id: int
     source: str
     description: str
@@ -106,6 +129,12 @@ class NonconformityOut(Schema):
 
 
 class CertificateDetailOut(CertificateOut):
+    # The status history without persons and internal reasons (StatusChangeOut's own client view).
+    CLIENT_FIELDS = CertificateOut.CLIENT_FIELDS | {
+        "suspended_on", "suspended_until", "status_reason_code", "status_changed_at", "ended_on", "transitions",
+        "versions", "nonconformity_cases", "history",
+    }  # fmt: skip
+
     suspended_on: date | None
     suspended_until: date | None
     status_reason_code: str

@@ -9,15 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certbody.applications import services as app_svc
 from certbody.applications.models import Application
 from certbody.applications.permissions import applications_for, can_act_for_client
+from certbody.applications.timeline import public_reason
 from certbody.certification.permissions import surveillances_for
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import Refusal
+from certbody.core.permissions import Refusal, sees_client_view
 from certbody.core.views import Action, keyset_page, render_list, run_actions
 from certbody.core.workflow import status_history
 
@@ -252,6 +254,12 @@ def _visible_certificate(request: HttpRequest, pk: int) -> Certificate:
     return get_object_or_404(qs, pk=pk)
 
 
+def _certificate_events(certificate: Certificate):
+    return AuditEvent.objects.filter(subject_type="certificates.certificate", subject_id=str(certificate.pk)).order_by(
+        "seq"
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -260,16 +268,22 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(state, HttpResponse):
         return state
     user = request.user
+    client = sees_client_view(user)  # the portal has no certificate page: the client gets this page, client-safe
     versions = list(certificate.versions.select_related("created_by").order_by("-version_no"))
     history = list(status_history(certificate))
     for change in history:
         change.from_label = Certificate.Status(change.from_status).label if change.from_status else ""
         change.to_label = Certificate.Status(change.to_status).label
         change.reason_label = REASON_LABELS.get(change.reason_code, change.reason_code)
+        if client:  # no staff person, only the reasons a client is told (certbody.applications.timeline)
+            change.reason = public_reason(change.audit_event.action, change.reason)
+            change.actor_label = _("the certification body")
     visible_surveillances = set(surveillances_for(user).filter(certificate=certificate).values_list("pk", flat=True))
     surveillances = list(certificate.surveillances.select_related("engineer").order_by("sequence_no"))
     for s in surveillances:
         s.visible = s.pk in visible_surveillances
+        if client:
+            s.engineer = None  # staff assignments are internal
     applications = list(applications_for(user).filter(certificate=certificate).order_by("-created_at"))
     context = {
         "certificate": certificate,
@@ -282,9 +296,9 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "origin_visible": bool(certificate.application_id)
         and applications_for(user).filter(pk=certificate.application_id).exists(),
         "status_reason": REASON_LABELS.get(certificate.status_reason_code, certificate.status_reason_code),
-        "events": AuditEvent.objects.filter(
-            subject_type="certificates.certificate", subject_id=str(certificate.pk)
-        ).order_by("seq"),
+        # The certificate's audit trail carries its surveillances' internals (test orders, inspections, assignments):
+        # staff only. The client reads the status history above it.
+        "events": [] if client else _certificate_events(certificate),
         "subject_type": "certificates.certificate",
         "actions": state,
     }

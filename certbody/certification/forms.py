@@ -115,6 +115,23 @@ class ReportForm(ActionForm):
         self.fields["issued_on"].initial = timezone.localdate()
 
 
+# The case engineer records a lab's step only on the lab's behalf: the reason and the lab's document are required
+# (the service refuses without them too).
+ON_BEHALF_HELP = _("Why the laboratory does not record this itself.")
+
+
+class SampleReceivedForLabForm(SampleReceivedForm):
+    reason = text_area(_("Reason"), help_text=ON_BEHALF_HELP)
+    document = forms.FileField(
+        label=_("The laboratory's document"),
+        help_text=_("The laboratory's own record of the receipt; the file's content is checked."),
+    )
+
+
+class ReportForLabForm(ReportForm):
+    reason = text_area(_("Reason"), help_text=ON_BEHALF_HELP)
+
+
 # --- inspections ------------------------------------------------------------------------------
 
 

@@ -18,6 +18,10 @@ def test_report_path(instance, filename: str) -> str:
     return random_name(f"test-reports/{timezone.now():%Y}", filename)
 
 
+def test_receipt_path(instance, filename: str) -> str:
+    return random_name(f"test-receipts/{timezone.now():%Y}", filename)
+
+
 class Involvement(models.Model):
     """A person's part in evaluating a case. Involved people may not review or decide it."""
 
@@ -97,6 +101,9 @@ class TestOrder(models.Model):
     report_number = models.CharField(_("report number"), max_length=60, blank=True)
     report_file = models.FileField(_("test report"), upload_to=test_report_path, blank=True)
     report_sha256 = models.CharField(max_length=64, blank=True)
+    # The laboratory's own record of the receipt, when the case engineer recorded it on the lab's behalf.
+    receipt_document = models.FileField(_("laboratory's receipt document"), upload_to=test_receipt_path, blank=True)
+    receipt_document_sha256 = models.CharField(max_length=64, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

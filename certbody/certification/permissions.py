@@ -60,7 +60,9 @@ def can_manage_case(user: Any, case) -> bool:
 
 
 def can_act_for_lab(user: Any, order: TestOrder) -> bool:
-    return (has_role(user, Role.LAB) and user.lab_id == order.lab_id) or can_manage_case(user, order.case)
+    """The lab's work is the lab's: a user with the lab role of the order's laboratory records it. The case engineer
+    may record it only on the lab's behalf, by the separate `*_for_lab` steps (reason and the lab's document)."""
+    return has_role(user, Role.LAB) and user.lab_id is not None and user.lab_id == order.lab_id
 
 
 def is_team_member(user: Any, inspection: Inspection, *, leader: bool = False) -> bool:
@@ -291,7 +293,14 @@ def can_complete_surveillance(user: Any, surveillance: Surveillance) -> Refusal 
 def _lab_refusal(user: Any, order: TestOrder) -> Refusal | None:
     if can_act_for_lab(user, order):
         return None
-    return forbidden(_("Only the laboratory or the case engineer may record this."))
+    if can_manage_case(user, order.case):
+        return not_yours(
+            _(
+                "This is the laboratory's step; the case engineer records it only on the laboratory's behalf, "
+                "with the reason and the laboratory's document."
+            )
+        )
+    return forbidden(_("Only the laboratory may record this."))
 
 
 def can_send_sample(user: Any, order: TestOrder) -> Refusal | None:
@@ -304,6 +313,16 @@ def can_receive_sample(user: Any, order: TestOrder) -> Refusal | None:
 
 def can_report_test(user: Any, order: TestOrder) -> Refusal | None:
     return first(_lab_refusal(user, order), transition_refusal(TEST_ORDER_FLOW, order, "report"))
+
+
+def can_receive_sample_for_lab(user: Any, order: TestOrder) -> Refusal | None:
+    """The case engineer records the lab's receipt on its behalf (the service requires reason and document)."""
+    return first(case_engineer_refusal(user, order.case), transition_refusal(TEST_ORDER_FLOW, order, "receive_sample"))
+
+
+def can_report_test_for_lab(user: Any, order: TestOrder) -> Refusal | None:
+    """The case engineer records the lab's report on its behalf (the service requires the reason)."""
+    return first(case_engineer_refusal(user, order.case), transition_refusal(TEST_ORDER_FLOW, order, "report"))
 
 
 def can_cancel_test_order(user: Any, order: TestOrder) -> Refusal | None:

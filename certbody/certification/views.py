@@ -18,9 +18,9 @@ from certbody.applications.models import Application
 from certbody.applications.permissions import applications_for
 from certbody.certificates.selectors import certificates_for
 from certbody.core.models import AuditEvent
-from certbody.core.permissions import Refusal, has_role
+from certbody.core.permissions import Refusal, has_role, sees_client_view
 from certbody.core.roles import Role
-from certbody.core.views import Action, ReasonForm, keyset_page, render_list, run_actions
+from certbody.core.views import Action, ReasonForm, client_view, keyset_page, render_list, run_actions
 from certbody.core.web import open_stored
 from certbody.schemes.models import SurveillanceMethod
 
@@ -31,7 +31,9 @@ from .forms import (
     InspectionCompleteForm,
     InspectionFilterForm,
     InspectionPlanForm,
+    ReportForLabForm,
     ReportForm,
+    SampleReceivedForLabForm,
     SampleReceivedForm,
     SampleSentForm,
     SurveillanceFilterForm,
@@ -55,7 +57,9 @@ from .permissions import (
     can_order_test,
     can_plan_inspection,
     can_receive_sample,
+    can_receive_sample_for_lab,
     can_report_test,
+    can_report_test_for_lab,
     can_send_sample,
     can_start_surveillance,
     inspections_for,
@@ -73,6 +77,14 @@ def _object_events(*pairs: tuple[str, list[Any]]):
         if ids:
             condition |= Q(object_type=object_type, object_id__in=[str(i) for i in ids])
     return AuditEvent.objects.filter(condition).order_by("seq")
+
+
+def _portal_url(case: Any) -> str:
+    """The portal's view of a case for its client: the application's tracker, or the organisation's certificates
+    (the portal shows no test order, inspection or surveillance internals)."""
+    if isinstance(case, Application):
+        return reverse("portal:application", args=[case.pk])
+    return reverse("portal:certificates")
 
 
 def _case_link(user: Any, case: Any) -> str:
@@ -145,6 +157,34 @@ TEST_ORDER_ACTIONS = [
         success=gettext_lazy("The test report is recorded."),
     ),
     Action(
+        "receive_sample_for_lab",
+        gettext_lazy("Record the receipt on the laboratory's behalf"),
+        form_class=SampleReceivedForLabForm,
+        run=lambda r, o, d: svc.test_order_receive_sample_for_lab(
+            actor=r.user, order=o, received_on=d["received_on"], reason=d["reason"], document=d["document"]
+        ),
+        check=can_receive_sample_for_lab,
+        style="secondary",
+        success=gettext_lazy("The sample is recorded as received, on the laboratory's behalf."),
+    ),
+    Action(
+        "report_for_lab",
+        gettext_lazy("Record the test report on the laboratory's behalf"),
+        form_class=ReportForLabForm,
+        run=lambda r, o, d: svc.test_order_report_for_lab(
+            actor=r.user,
+            order=o,
+            report_number=d["report_number"],
+            issued_on=d["issued_on"],
+            result=d["result"],
+            report_file=d["report_file"],
+            reason=d["reason"],
+        ),
+        check=can_report_test_for_lab,
+        style="secondary",
+        success=gettext_lazy("The test report is recorded, on the laboratory's behalf."),
+    ),
+    Action(
         "cancel",
         gettext_lazy("Cancel the test order"),
         form_class=ReasonForm,
@@ -167,6 +207,8 @@ def test_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     state = run_actions(request, order, TEST_ORDER_ACTIONS)
     if isinstance(state, HttpResponse):
         return state
+    if sees_client_view(request.user):
+        return client_view(request, state, _portal_url(order.case))
     context = {
         "order": order,
         "case": order.case,
@@ -286,6 +328,8 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     state = run_actions(request, inspection, INSPECTION_ACTIONS)
     if isinstance(state, HttpResponse):
         return state
+    if sees_client_view(request.user):
+        return client_view(request, state, _portal_url(inspection.case))
     findings = list(inspection.findings.all())
     context = {
         "inspection": inspection,
@@ -409,6 +453,8 @@ def surveillance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     state = run_actions(request, surveillance, SURVEILLANCE_ACTIONS)
     if isinstance(state, HttpResponse):
         return state
+    if sees_client_view(request.user):
+        return client_view(request, state, _portal_url(surveillance))
     user = request.user
     test_orders = list(surveillance.test_orders.select_related("lab").order_by("ordered_on", "id"))
     inspections = list(

@@ -33,6 +33,12 @@ def client_organisation_id(user: Any) -> int | None:
     return None
 
 
+def sees_client_view(user: Any) -> bool:
+    """A client's user (not also the body's staff): gets the portal's public view of its records everywhere, never
+    the console's staff view (internal timeline, reviews, assignments, test-order internals)."""
+    return client_organisation_id(user) is not None and not getattr(user, "is_cb_staff", False)
+
+
 def is_member_of(actor: Any, organisation_id: int | None) -> bool:
     return has_role(actor, Role.CLIENT) and organisation_id is not None and actor.organisation_id == organisation_id
 

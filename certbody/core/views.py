@@ -211,6 +211,15 @@ def run_actions(request: HttpRequest, obj: Any, actions: Sequence[Action]) -> Ac
     return state
 
 
+def client_view(request: HttpRequest, state: ActionState, portal_url: str) -> HttpResponse:
+    """A console detail page as a client gets it: never the staff view. A GET (and a step done) goes to the portal's
+    view of the same record; a refused step answers with its message and the form only."""
+    if request.method == "POST" and state.failed is not None:
+        context = {"form": state.failed, "portal_url": portal_url}
+        return render(request, "core/client_step.html", context, status=state.status)
+    return redirect(portal_url)
+
+
 # --- lists -------------------------------------------------------------------------------------
 
 

@@ -134,13 +134,17 @@ def test_certificate_page_shows_the_content_and_the_history(pages, cast, hardwar
         version.standards[0]["code"],
         version.mode_text,
         "CNCA 01",
-        "certificate.issue",
-        "surveillance.plan",
     ):
         assert text in page, text
     # A client may ask for a change but takes no status decisions.
     assert 'value="new_application"' in page
     assert 'value="suspend"' not in page and 'value="withdraw"' not in page
+    # The audit trail (with the surveillances' internals) and the staff are for staff; the client's page is client-safe.
+    assert "certificate.issue" not in page and "surveillance.plan" not in page
+    assert str(cast.decider) not in page
+    pages.login(cast.quality)
+    page = pages.get(reverse("certificates:detail", args=[certificate.pk])).content.decode()
+    assert "certificate.issue" in page and "surveillance.plan" in page
 
 
 def test_suspend_refused_shows_message_and_keeps_input(pages, cast, software_scheme):

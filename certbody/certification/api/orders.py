@@ -18,7 +18,9 @@ from .lookups import case_visible, test_order_visible
 from .schemas import (
     LabOut,
     ReasonIn,
+    ReceivedForLabIn,
     ReceivedIn,
+    ReportForLabIn,
     ReportIn,
     SentIn,
     TestOrderDetailOut,
@@ -110,6 +112,40 @@ def test_order_report(request, order_id: int, data: Form[ReportIn], file: File[U
         issued_on=data.issued_on,
         result=data.result,
         report_file=file,
+    )
+    return test_order_visible(request.auth, order_id)
+
+
+@router.post(
+    "/test-orders/{order_id}/receive-sample-for-lab",
+    response={200: TestOrderDetailOut, **ERRORS},
+    summary="Record the sample as received on the laboratory's behalf: multipart form with the reason and the "
+    "laboratory's document in `file` (case engineer)",
+)
+def test_order_receive_sample_for_lab(request, order_id: int, data: Form[ReceivedForLabIn], file: File[UploadedFile]):
+    order = test_order_visible(request.auth, order_id)
+    services.test_order_receive_sample_for_lab(
+        actor=request.auth, order=order, received_on=data.received_on, reason=data.reason, document=file
+    )
+    return test_order_visible(request.auth, order_id)
+
+
+@router.post(
+    "/test-orders/{order_id}/report-for-lab",
+    response={200: TestOrderDetailOut, **ERRORS},
+    summary="Record the laboratory's test report on its behalf: multipart form with the reason and the PDF in "
+    "`file` (case engineer)",
+)
+def test_order_report_for_lab(request, order_id: int, data: Form[ReportForLabIn], file: File[UploadedFile]):
+    order = test_order_visible(request.auth, order_id)
+    services.test_order_report_for_lab(
+        actor=request.auth,
+        order=order,
+        report_number=data.report_number,
+        issued_on=data.issued_on,
+        result=data.result,
+        report_file=file,
+        reason=data.reason,
     )
     return test_order_visible(request.auth, order_id)
 

@@ -6,7 +6,19 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
-from certbody.api.common import LONG_TEXT, Day, Id, StatusChangeOut, Text, choice, history, transitions, username
+from certbody.api.common import (
+    LONG_TEXT,
+    ClientView,
+    Day,
+    Id,
+    StatusChangeOut,
+    Text,
+    choice,
+    for_client,
+    history,
+    transitions,
+    username,
+)
 from certbody.applications.api import ApplicationDetailOut
 
 from .. import services
@@ -24,7 +36,10 @@ from ..models import (
 )
 
 
-class LabOut(Schema):
+class LabOut(ClientView):
+    # Partner laboratories are public (the public site lists them).
+    CLIENT_FIELDS = frozenset({"id", "name", "name_en", "accreditation_number", "address"})
+
     id: int
     name: str
     name_en: str
@@ -32,7 +47,17 @@ class LabOut(Schema):
     address: str
 
 
-class TestOrderOut(Schema):
+class TestOrderOut(ClientView):
+    # The client's samples and their reports; not the staff's notes.
+    CLIENT_FIELDS = frozenset(
+        {
+            "id", "number", "application_id", "surveillance_id", "unit_id", "lab_id", "lab", "purpose",
+            "purpose_label", "status", "status_label", "sample_description", "ordered_on", "sample_sent_on",
+            "sample_received_on", "report_issued_on", "report_number", "report_sha256", "has_report_file", "result",
+            "transitions",
+        }
+    )  # fmt: skip
+
     id: int
     number: str
     application_id: int | None
@@ -70,6 +95,8 @@ class TestOrderOut(Schema):
 
 
 class TestOrderDetailOut(TestOrderOut):
+    CLIENT_FIELDS = TestOrderOut.CLIENT_FIELDS  # a test order's events are internal: no history
+
     history: list[StatusChangeOut]
 
     @staticmethod
@@ -77,7 +104,10 @@ class TestOrderDetailOut(TestOrderOut):
         return history(obj)
 
 
-class MemberOut(Schema):
+class MemberOut(ClientView):
+    # The team the client receives on site, by name and role; not their staff accounts.
+    CLIENT_FIELDS = frozenset({"name", "role"})
+
     username: str
     name: str
     role: str
@@ -91,7 +121,15 @@ class MemberOut(Schema):
         return str(obj.user)
 
 
-class FindingOut(Schema):
+class FindingOut(ClientView):
+    # The client answers the findings; who closed one is a staff account.
+    CLIENT_FIELDS = frozenset(
+        {
+            "id", "severity", "severity_label", "clause", "description", "corrective_action", "status",
+            "created_at", "closed_at",
+        }
+    )  # fmt: skip
+
     id: int
     severity: str
     severity_label: str = Field(alias="get_severity_display")
@@ -108,7 +146,14 @@ class FindingOut(Schema):
         return username(obj.closed_by)
 
 
-class InspectionOut(Schema):
+class InspectionOut(ClientView):
+    CLIENT_FIELDS = frozenset(
+        {
+            "id", "application_id", "surveillance_id", "kind", "kind_label", "status", "status_label", "site_id",
+            "planned_on", "completed_on", "conclusion", "summary", "transitions",
+        }
+    )  # fmt: skip
+
     id: int
     application_id: int | None
     surveillance_id: int | None
@@ -129,6 +174,8 @@ class InspectionOut(Schema):
 
 
 class InspectionDetailOut(InspectionOut):
+    CLIENT_FIELDS = InspectionOut.CLIENT_FIELDS | {"members", "findings"}  # the history is internal
+
     members: list[MemberOut]
     findings: list[FindingOut]
     history: list[StatusChangeOut]
@@ -146,7 +193,15 @@ class InspectionDetailOut(InspectionOut):
         return history(obj)
 
 
-class SurveillanceOut(Schema):
+class SurveillanceOut(ClientView):
+    # Not the engineer's or the decider's account, nor the decider's reasoning (the certificate shows the outcome).
+    CLIENT_FIELDS = frozenset(
+        {
+            "id", "certificate", "holder_name", "sequence_no", "due_on", "methods", "status", "status_label",
+            "started_on", "outcome", "completed_at", "transitions",
+        }
+    )  # fmt: skip
+
     id: int
     certificate: str = Field(description="Certificate number.")
     holder_name: str
@@ -185,6 +240,8 @@ class SurveillanceOut(Schema):
 
 
 class SurveillanceDetailOut(SurveillanceOut):
+    CLIENT_FIELDS = SurveillanceOut.CLIENT_FIELDS | {"test_orders", "inspections"}  # not the gaps, not the history
+
     test_orders: list[TestOrderOut]
     inspections: list[InspectionOut]
     gaps: list[str] = Field(description="What still stands between the surveillance and its outcome.")
@@ -207,7 +264,9 @@ class SurveillanceDetailOut(SurveillanceOut):
         return history(obj)
 
 
-class ReviewOut(Schema):
+class ReviewOut(ClientView):
+    CLIENT_FIELDS = frozenset()  # the technical review is internal (7.5): the reviewer and comments stay with staff
+
     reviewer: str
     recommendation: str
     comments: str
@@ -218,7 +277,10 @@ class ReviewOut(Schema):
         return obj.reviewer.username
 
 
-class DecisionOut(Schema):
+class DecisionOut(ClientView):
+    # The outcome and, for a refusal, its reason (the portal's rule); not the decider (7.6).
+    CLIENT_FIELDS = frozenset({"outcome", "reason", "decided_at"})
+
     decider: str
     outcome: str
     reason: str
@@ -228,8 +290,19 @@ class DecisionOut(Schema):
     def resolve_decider(obj) -> str:
         return obj.decider.username
 
+    @staticmethod
+    def resolve_reason(obj, context) -> str:
+        if not for_client(context):
+            return obj.reason
+        from certbody.applications.timeline import public_reason
 
-class EvaluationOut(Schema):
+        return public_reason(f"application.{obj.outcome}", obj.reason)
+
+
+class EvaluationOut(ClientView):
+    # The client's tests, inspections and the decision; not the engineer's gaps and blockers nor the reviews.
+    CLIENT_FIELDS = frozenset({"application_id", "status", "test_orders", "inspections", "decision"})
+
     application_id: int
     status: str
     gaps: list[str] = Field(description="What still stands between the evaluation and its review.")
@@ -277,6 +350,14 @@ class ReportIn(Schema):
     report_number: Text(60)
     issued_on: Day
     result: choice(Result)
+
+
+class ReceivedForLabIn(ReceivedIn):
+    reason: Text(LONG_TEXT) = Field("", description="Why the laboratory does not record this itself (required).")
+
+
+class ReportForLabIn(ReportIn):
+    reason: Text(LONG_TEXT) = Field("", description="Why the laboratory does not record this itself (required).")
 
 
 class ReasonIn(Schema):

@@ -21,7 +21,9 @@ from .evaluation import (
     test_order_cancel,
     test_order_create,
     test_order_receive_sample,
+    test_order_receive_sample_for_lab,
     test_order_report,
+    test_order_report_for_lab,
     test_order_send_sample,
 )
 from .surveillance import (
@@ -54,6 +56,8 @@ __all__ = [
     "test_order_cancel",
     "test_order_create",
     "test_order_receive_sample",
+    "test_order_receive_sample_for_lab",
     "test_order_report",
+    "test_order_report_for_lab",
     "test_order_send_sample",
 ]

@@ -43,7 +43,9 @@ from ..permissions import (
     can_order_test,
     can_plan_inspection,
     can_receive_sample,
+    can_receive_sample_for_lab,
     can_report_test,
+    can_report_test_for_lab,
     can_send_sample,
     can_start_evaluation,
 )
@@ -142,10 +144,61 @@ def test_order_send_sample(*, actor: Any, order: TestOrder, sent_on: date) -> Te
     )
 
 
+def _on_behalf(reason: str) -> str:
+    """The case engineer records a lab's step only with the reason why the lab does not record it itself."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _("Give the reason for recording this on the laboratory's behalf."), details={"field": "reason"}
+        )
+    return reason
+
+
 @transaction.atomic
 def test_order_receive_sample(*, actor: Any, order: TestOrder, received_on: date) -> TestOrder:
+    """The laboratory records that it received the sample."""
     order = lock(TestOrder, order.pk)
     refuse_if(can_receive_sample(actor, order))
+    return _receive_sample(actor=actor, order=order, received_on=received_on)
+
+
+@transaction.atomic
+def test_order_receive_sample_for_lab(
+    *, actor: Any, order: TestOrder, received_on: date, reason: str, document: Any
+) -> TestOrder:
+    """The case engineer records the lab's receipt on its behalf: with the reason and the lab's own document
+    (checked by content, kept, fingerprinted in the audit event)."""
+    from certbody.core.uploads import check_upload
+
+    order = lock(TestOrder, order.pk)
+    refuse_if(can_receive_sample_for_lab(actor, order))
+    reason = _on_behalf(reason)
+    if document is None:
+        raise InvalidInput(
+            _("Attach the laboratory's document that records the receipt."), details={"field": "document"}
+        )
+    checked = check_upload(document)
+    order.receipt_document.save(checked.name, document, save=False)
+    order.receipt_document_sha256 = checked.sha256
+    return _receive_sample(
+        actor=actor,
+        order=order,
+        received_on=received_on,
+        reason=reason,
+        on_behalf={"on_behalf_of_lab": True, "document_sha256": checked.sha256},
+        update_fields=["receipt_document", "receipt_document_sha256"],
+    )
+
+
+def _receive_sample(
+    *,
+    actor: Any,
+    order: TestOrder,
+    received_on: date,
+    reason: str = "",
+    on_behalf: dict[str, Any] | None = None,
+    update_fields: list[str] | None = None,
+) -> TestOrder:
     order.sample_received_on = _check_date(
         received_on,
         "received_on",
@@ -156,8 +209,9 @@ def test_order_receive_sample(*, actor: Any, order: TestOrder, received_on: date
         order,
         "receive_sample",
         actor=actor,
-        after={"sample_received_on": order.sample_received_on},
-        update_fields=["sample_received_on"],
+        reason=reason,
+        after={"sample_received_on": order.sample_received_on, **(on_behalf or {})},
+        update_fields=["sample_received_on", *(update_fields or [])],
         subject=_subject(order.case),
     )
 
@@ -175,6 +229,55 @@ def test_order_report(
     """The lab issues its test report; the report file is required and fingerprinted."""
     order = lock(TestOrder, order.pk)
     refuse_if(can_report_test(actor, order))
+    return _report(
+        actor=actor,
+        order=order,
+        report_number=report_number,
+        issued_on=issued_on,
+        result=result,
+        report_file=report_file,
+    )
+
+
+@transaction.atomic
+def test_order_report_for_lab(
+    *,
+    actor: Any,
+    order: TestOrder,
+    report_number: str,
+    issued_on: date,
+    result: str,
+    report_file: Any,
+    reason: str,
+) -> TestOrder:
+    """The case engineer records the lab's report on its behalf: with the reason; the lab's signed report PDF is the
+    source document (checked by content, kept, fingerprinted in the audit event)."""
+    order = lock(TestOrder, order.pk)
+    refuse_if(can_report_test_for_lab(actor, order))
+    reason = _on_behalf(reason)
+    return _report(
+        actor=actor,
+        order=order,
+        report_number=report_number,
+        issued_on=issued_on,
+        result=result,
+        report_file=report_file,
+        reason=reason,
+        on_behalf=True,
+    )
+
+
+def _report(
+    *,
+    actor: Any,
+    order: TestOrder,
+    report_number: str,
+    issued_on: date,
+    result: str,
+    report_file: Any,
+    reason: str = "",
+    on_behalf: bool = False,
+) -> TestOrder:
     errors = {}
     if not (report_number or "").strip():
         errors["report_number"] = _("Enter the report number.")
@@ -192,16 +295,20 @@ def test_order_report(
     order.result = result
     order.report_sha256 = hashlib.sha256(content).hexdigest()
     order.report_file.save(f"{order.number}.pdf", report_file, save=False)
+    after = {
+        "report_number": order.report_number,
+        "report_issued_on": order.report_issued_on,
+        "result": result,
+        "report_sha256": order.report_sha256,
+    }
+    if on_behalf:
+        after.update({"on_behalf_of_lab": True, "document_sha256": order.report_sha256})
     return TEST_ORDER_FLOW.apply(
         order,
         "report",
         actor=actor,
-        after={
-            "report_number": order.report_number,
-            "report_issued_on": order.report_issued_on,
-            "result": result,
-            "report_sha256": order.report_sha256,
-        },
+        reason=reason,
+        after=after,
         update_fields=["report_issued_on", "report_number", "result", "report_sha256", "report_file"],
         subject=_subject(order.case),
     )

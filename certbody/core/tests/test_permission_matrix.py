@@ -162,19 +162,20 @@ PAGES: dict[str, dict[str, str]] = {
     "applications:list": row(EVERYONE),  # filtered: see HIDDEN
     "applications:create": row({"client", "other_client", "market"}),
     "applications:organisation_search": row({"market"}),
-    "applications:detail": row(OVERSIGHT | {"client", "inspector"}),  # app_eval
+    # A client gets the portal's view of its own record, never the console's staff view (302 to the portal).
+    "applications:detail": row(OVERSIGHT | {"inspector"}, client=ONWARD),  # app_eval
     "certificates:list": row(EVERYONE),
-    "certificates:detail": row(REGISTER | {"client"}),  # cert
+    "certificates:detail": row(REGISTER | {"client"}),  # cert; the client's page is client-safe (no audit trail)
     "certificates:version": row(REGISTER | {"client"}),
     "documents:keys": row(EVERYONE, anonymous=OK),  # published public keys
     "documents:pdf": row(REGISTER | {"client"}),  # cert v1, signed PDF
     "certification:test_order_list": row(EVERYONE),
-    "certification:test_order_detail": row(OVERSIGHT | {"client", "lab"}),  # order_sent
+    "certification:test_order_detail": row(OVERSIGHT | {"lab"}, client=ONWARD),  # order_sent
     "certification:test_order_report": row(OVERSIGHT | {"client", "lab"}),  # order_done's report PDF
     "certification:inspection_list": row(EVERYONE),
-    "certification:inspection_detail": row(OVERSIGHT | {"client", "inspector"}),  # insp_a
+    "certification:inspection_detail": row(OVERSIGHT | {"inspector"}, client=ONWARD),  # insp_a
     "certification:surveillance_list": row(EVERYONE),
-    "certification:surveillance_detail": row(OVERSIGHT | {"client", "inspector"}),  # surv
+    "certification:surveillance_detail": row(OVERSIGHT | {"inspector"}, client=ONWARD),  # surv
     "schemes:list": row(EVERYONE),
     "console:dashboard": row(EVERYONE),
     "console:audit": row({"quality", "management", "admin"}),
@@ -469,8 +470,20 @@ STEPS = [
     Step(
         "certification:test_order_detail",
         _detail("order_sent"),
-        frozenset({"lab", "engineer"}),
+        frozenset({"lab"}),  # the lab's step; the case engineer has its own on-behalf step (below)
         lambda w: {"action": "receive_sample", "received_on": today().isoformat()},
+        _status("order_sent"),
+    ),
+    Step(
+        "certification:test_order_detail",
+        _detail("order_sent"),
+        frozenset({"engineer"}),  # the case engineer, on the lab's behalf, with the reason and the lab's document
+        lambda w: {
+            "action": "receive_sample_for_lab",
+            "received_on": today().isoformat(),
+            "reason": "实验室系统故障",
+            "document": RewindingUpload("receipt.pdf", MINIMAL_PDF),
+        },
         _status("order_sent"),
     ),
     Step(
@@ -1163,16 +1176,39 @@ API: dict[str, Op] = {
     "POST /test-orders/{order_id}/send-sample": op(
         {"engineer"}, {"order_id": "order_sent"}, lambda w: {"sent_on": _today_iso()}
     ),
+    # The lab's work is the lab's: the case engineer records it only by the *-for-lab steps (reason and document).
     "POST /test-orders/{order_id}/receive-sample": op(
-        {"lab", "engineer"}, {"order_id": "order_sent"}, lambda w: {"received_on": _today_iso()}
+        {"lab"}, {"order_id": "order_sent"}, lambda w: {"received_on": _today_iso()}
+    ),
+    "POST /test-orders/{order_id}/receive-sample-for-lab": op(
+        {"engineer"},
+        {"order_id": "order_sent"},
+        lambda w: {
+            "received_on": _today_iso(),
+            "reason": "实验室系统故障，收样单传真",
+            "file": SimpleUploadedFile("receipt.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        },
+        multipart=True,
     ),
     "POST /test-orders/{order_id}/report": op(
-        {"lab", "engineer"},
+        {"lab"},
         {"order_id": "order_sent"},
         lambda w: {
             "report_number": "R-MATRIX",
             "issued_on": _today_iso(),
             "result": "pass",
+            "file": SimpleUploadedFile("report.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        },
+        multipart=True,
+    ),
+    "POST /test-orders/{order_id}/report-for-lab": op(
+        {"engineer"},
+        {"order_id": "order_sent"},
+        lambda w: {
+            "report_number": "R-MATRIX",
+            "issued_on": _today_iso(),
+            "result": "pass",
+            "reason": "实验室系统故障，报告邮寄",
             "file": SimpleUploadedFile("report.pdf", MINIMAL_PDF, content_type="application/pdf"),
         },
         multipart=True,

@@ -71,6 +71,8 @@ PAIRS: dict[str, tuple[str, str, str]] = {
     "POST /test-orders/{order_id}/send-sample": ("test_order", "send_sample", "order_sent"),
     "POST /test-orders/{order_id}/receive-sample": ("test_order", "receive_sample", "order_sent"),
     "POST /test-orders/{order_id}/report": ("test_order", "report", "order_sent"),
+    "POST /test-orders/{order_id}/receive-sample-for-lab": ("test_order", "receive_sample_for_lab", "order_sent"),
+    "POST /test-orders/{order_id}/report-for-lab": ("test_order", "report_for_lab", "order_sent"),
     "POST /test-orders/{order_id}/cancel": ("test_order", "cancel", "order_sent"),
     "POST /inspections": ("application", "plan_inspection", "app_eval"),
     "POST /inspections/{inspection_id}/findings": ("inspection", "finding_add", "insp_a"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from certbody.applications import checklist as cl
 from certbody.applications.models import Application, Contract, Document, Submission
 from certbody.applications.permissions import can_see_files
+from certbody.applications.timeline import PUBLIC_ACTIONS, PUBLIC_REASONS, public_timeline  # noqa: F401 - the one rule
 from certbody.clients.models import Organisation
 from certbody.core.errors import DomainError
-from certbody.core.models import AuditEvent
 from certbody.core.permissions import has_role
 from certbody.core.views import keyset_page
 from certbody.core.web import open_stored
@@ -44,57 +42,6 @@ from ..permissions import (
 from .common import EDITABLE, S, _checklist_rows, _client_ip, _files_case, _own, _posted_id, client_required
 
 # --- the tracker ---------------------------------------------------------------------------------------
-
-# Events the client sees on its timeline; evaluation internals (orders, inspections, reviews) stay with staff.
-PUBLIC_ACTIONS = {
-    "application.create": gettext_lazy("Application created"),
-    "application.submit": gettext_lazy("Submitted"),
-    "application.return": gettext_lazy("Returned for completion"),
-    "application.accept": gettext_lazy("Accepted; contract concluded"),
-    "application.reject": gettext_lazy("Rejected"),
-    "application.start_evaluation": gettext_lazy("Evaluation started"),
-    "application.complete_evaluation": gettext_lazy("Evaluation completed"),
-    "application.review": gettext_lazy("Technical review completed"),
-    "application.reopen_evaluation": gettext_lazy("Back to evaluation"),
-    "application.grant": gettext_lazy("Certification granted"),
-    "application.refuse": gettext_lazy("Certification refused"),
-    "application.withdraw": gettext_lazy("Withdrawn"),
-    "unit.add": gettext_lazy("Unit added"),
-    "unit.remove": gettext_lazy("Unit removed"),
-    "document.upload": gettext_lazy("Document uploaded"),
-    "dossier.update": gettext_lazy("Declarations changed"),
-    "message.post": gettext_lazy("Message"),
-    "contract.accept_online": gettext_lazy("Contract accepted online"),
-}
-# Reasons the client is told (a return says what is missing); other reasons are internal.
-PUBLIC_REASONS = {"application.return", "application.reject", "application.withdraw", "application.refuse"}
-
-
-def public_timeline(app: Application) -> list[dict[str, Any]]:
-    events = (
-        AuditEvent.objects.filter(
-            subject_type="applications.application", subject_id=str(app.pk), action__in=list(PUBLIC_ACTIONS)
-        )
-        .select_related("actor")
-        .order_by("seq")
-    )
-    rows = []
-    for e in events:
-        after = e.after or {}
-        detail = ""
-        if e.action == "document.upload":
-            label = cl.LABELS.get(after.get("item"), after.get("item"))
-            detail = f"{label}: {after.get('name')} (v{after.get('version')})"
-        rows.append(
-            {
-                "at": e.occurred_at,
-                "label": PUBLIC_ACTIONS[e.action],
-                "by": e.actor.__str__() if e.actor_id else _("system"),
-                "reason": e.reason if e.action in PUBLIC_ACTIONS and e.action in PUBLIC_REASONS else "",
-                "detail": detail,
-            }
-        )
-    return rows
 
 
 def expected_now(app: Application, contract: Contract | None) -> tuple[str, str]:

@@ -170,6 +170,52 @@ def ensure_holders(count: int = HOLDERS) -> tuple[list[_Holder], int]:
     return holders, len(missing)
 
 
+_WITHDRAWAL = [c for c in WithdrawalReason.values if c != WithdrawalReason.SUSPENSION_EXPIRED]
+_CANCELLATION = list(CancellationReason.values)
+_SUSPENSION = [SuspensionReason.NONCONFORMITY, SuspensionReason.SURVEILLANCE_FAILED, SuspensionReason.MISUSE]
+
+
+def _ending(
+    rng: random.Random, scheme: _Scheme, day: date, expires: date, today: date, r: float, dates: Dates
+) -> tuple[str, str, str | None, str | None, str | None, str]:
+    """(status, reason, suspended on, suspended until, ended on, changed) of a row that did not simply stay valid.
+
+    Called only for the rows past their expiry or drawn for an early end (r >= 0.92), so the common row stays inline.
+    """
+    status, reason_code = Certificate.Status.VALID, ""
+    suspended_on = suspended_until = ended_on = None
+    changed = dates.dt(day, 10)
+    lived = (today - day).days
+    if expires < today:
+        if r < 0.86:
+            status, reason_code, ended = Certificate.Status.EXPIRED, "expired", expires + timedelta(days=1)
+            changed = dates.dt(ended, 1)
+        else:
+            ended = day + timedelta(days=rng.randint(30, (expires - day).days))
+            if r < 0.94:
+                status, reason_code = Certificate.Status.CANCELLED, rng.choice(_CANCELLATION)
+            else:
+                status, reason_code = Certificate.Status.WITHDRAWN, rng.choice(_WITHDRAWAL)
+            changed = dates.dt(ended, 15)
+        ended_on = dates.d(ended)
+    else:
+        if r < 0.95:
+            status, reason_code = Certificate.Status.CANCELLED, rng.choice(_CANCELLATION)
+        elif r < 0.97:
+            status, reason_code = Certificate.Status.WITHDRAWN, rng.choice(_WITHDRAWAL)
+        if status != Certificate.Status.VALID:
+            ended = day + timedelta(days=rng.randint(1, lived - 1))
+            ended_on, changed = dates.d(ended), dates.dt(ended, 15)
+        elif (expires - today).days > 30:
+            back = max(1, min(lived - 1, scheme.max_suspension_days - 10))
+            start = today - timedelta(days=rng.randint(1, back))
+            status, reason_code = Certificate.Status.SUSPENDED, rng.choice(_SUSPENSION)
+            suspended_on = dates.d(start)
+            suspended_until = dates.d(start + timedelta(days=scheme.max_suspension_days))
+            changed = dates.dt(start, 15)
+    return status, reason_code, suspended_on, suspended_until, ended_on, changed
+
+
 def _rows(
     n: int,
     *,
@@ -190,9 +236,6 @@ def _rows(
     now_text = dates.now()
     cb_name, cb_address = settings.CERTBODY_ORG_NAME, settings.CERTBODY_ORG_ADDRESS
     number_parts: dict[tuple[int, int], tuple[str, str, str]] = {}
-    withdrawal = [c for c in WithdrawalReason.values if c != WithdrawalReason.SUSPENSION_EXPIRED]
-    cancellation = list(CancellationReason.values)
-    suspension = [SuspensionReason.NONCONFORMITY, SuspensionReason.SURVEILLANCE_FAILED, SuspensionReason.MISUSE]
     cert_id, version_id = first_cert_id, first_version_id
     n_holders, n_schemes = len(holders), len(schemes)
     for age in sorted(ages, reverse=True):
@@ -207,44 +250,23 @@ def _rows(
             head, tail, key = parts
             seq = counters[key] + 1
             counters[key] = seq
-            if key in ranges:
-                ranges[key][1] = seq
-            else:
-                ranges[key] = [seq, seq]
+            ranges.setdefault(key, [seq, seq])[1] = seq
             number = f"{head}{str(seq).zfill(scheme.width)}{tail}"
             expires = dates.expiry(day, scheme.validity_years)
-            status, reason_code = Certificate.Status.VALID, ""
-            suspended_on = suspended_until = ended_on = None
-            changed = dates.dt(day, 10)
             r = rng.random()
-            lived = (today - day).days
-            if expires < today:
-                if r < 0.86:
-                    status, reason_code, ended = Certificate.Status.EXPIRED, "expired", expires + timedelta(days=1)
-                    changed = dates.dt(ended, 1)
-                else:
-                    ended = day + timedelta(days=rng.randint(30, (expires - day).days))
-                    if r < 0.94:
-                        status, reason_code = Certificate.Status.CANCELLED, rng.choice(cancellation)
-                    else:
-                        status, reason_code = Certificate.Status.WITHDRAWN, rng.choice(withdrawal)
-                    changed = dates.dt(ended, 15)
-                ended_on = dates.d(ended)
-            elif r >= 0.92 and lived > 30:
-                if r < 0.95:
-                    status, reason_code = Certificate.Status.CANCELLED, rng.choice(cancellation)
-                elif r < 0.97:
-                    status, reason_code = Certificate.Status.WITHDRAWN, rng.choice(withdrawal)
-                if status != Certificate.Status.VALID:
-                    ended = day + timedelta(days=rng.randint(1, lived - 1))
-                    ended_on, changed = dates.d(ended), dates.dt(ended, 15)
-                elif (expires - today).days > 30:
-                    back = max(1, min(lived - 1, scheme.max_suspension_days - 10))
-                    start = today - timedelta(days=rng.randint(1, back))
-                    status, reason_code = Certificate.Status.SUSPENDED, rng.choice(suspension)
-                    suspended_on = dates.d(start)
-                    suspended_until = dates.d(start + timedelta(days=scheme.max_suspension_days))
-                    changed = dates.dt(start, 15)
+            if expires < today or (r >= 0.92 and (today - day).days > 30):
+                status, reason_code, suspended_on, suspended_until, ended_on, changed = _ending(
+                    rng, scheme, day, expires, today, r, dates
+                )
+            else:
+                status, reason_code, suspended_on, suspended_until, ended_on = (
+                    Certificate.Status.VALID,
+                    "",
+                    None,
+                    None,
+                    None,
+                )
+                changed = dates.dt(day, 10)
             statuses[status] += 1
             product = scheme.products[rng.randrange(len(scheme.products))]
             model = f"{BULK_MODEL_PREFIXES[rng.randrange(len(BULK_MODEL_PREFIXES))]}{rng.randint(1, 99)}"
@@ -271,6 +293,77 @@ def _rows(
             version_id += 1
 
 
+def _open_tables(cursor, vendor: str) -> tuple[str, str, int, int]:
+    """(certificate table, version table, first free certificate id, first free version id), locked for the load."""
+    q = connection.ops.quote_name
+    cert_table, version_table = q(Certificate._meta.db_table), q(CertificateVersion._meta.db_table)
+    if vendor == "postgresql":
+        # Explicit ids below: keep other writers out of these two tables until the load commits.
+        cursor.execute(f"LOCK TABLE {cert_table}, {version_table} IN SHARE ROW EXCLUSIVE MODE")
+        # Check foreign keys row by row instead of queueing millions of deferred checks for the commit.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    elif vendor == "sqlite":
+        cursor.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {cert_table}")
+    first_cert_id = cursor.fetchone()[0] + 1
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
+    first_version_id = cursor.fetchone()[0] + 1
+    return cert_table, version_table, first_cert_id, first_version_id
+
+
+def _lock_sequences(schemes: list[_Scheme], today: date) -> dict[str, NumberSequence]:
+    """The counters normal issuing uses, locked for the load so nobody takes the same numbers."""
+    keys = {
+        _number_parts(s, year)[2]
+        for s in schemes
+        for year in range((today - timedelta(days=SPAN_DAYS)).year, today.year + 1)
+    }
+    NumberSequence.objects.bulk_create([NumberSequence(key=k) for k in keys], ignore_conflicts=True)
+    return {s.key: s for s in NumberSequence.objects.select_for_update().filter(key__in=keys)}
+
+
+def _close_tables(
+    cursor, vendor: str, tables: tuple[str, str], counters: dict[str, int], sequences: dict[str, NumberSequence]
+) -> None:
+    """Advance the counters past the numbers used; on PostgreSQL, restore the constraints and id sequences."""
+    for key, value in counters.items():
+        if value != sequences[key].last_value:
+            NumberSequence.objects.filter(pk=sequences[key].pk).update(last_value=value)
+    if vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are all initially deferred
+        for table in tables:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",
+                [table.strip('"')],
+            )
+
+
+def _write(
+    cursor,
+    rows: Iterator[tuple[tuple, tuple]],
+    *,
+    n: int,
+    batch_size: int,
+    first_version_id: int,
+    started: float,
+    progress: Callable[[int, int, float], None] | None,
+) -> int:
+    """Write the rows in batches; return how many were written."""
+    with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
+        indexing.first_version_id = first_version_id
+        done = 0
+        while done < n:
+            batch = list(itertools.islice(rows, batch_size))
+            if not batch:
+                break
+            writer.write("cert", [c for c, _ in batch])
+            writer.write("version", [v for _, v in batch])
+            done += len(batch)
+            if progress:
+                progress(done, n, time.monotonic() - started)
+    return done
+
+
 def bulk_certificates(
     n: int,
     *,
@@ -289,27 +382,8 @@ def bulk_certificates(
         schemes = _load_schemes()
         holders, created = ensure_holders()
         with connection.cursor() as cursor:
-            q = connection.ops.quote_name
-            cert_table, version_table = q(Certificate._meta.db_table), q(CertificateVersion._meta.db_table)
-            if vendor == "postgresql":
-                # Explicit ids below: keep other writers out of these two tables until the load commits.
-                cursor.execute(f"LOCK TABLE {cert_table}, {version_table} IN SHARE ROW EXCLUSIVE MODE")
-                # Check foreign keys row by row instead of queueing millions of deferred checks for the commit.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            elif vendor == "sqlite":
-                cursor.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {cert_table}")
-            first_cert_id = cursor.fetchone()[0] + 1
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {version_table}")
-            first_version_id = cursor.fetchone()[0] + 1
-            # The counters normal issuing uses, locked for the load so nobody takes the same numbers.
-            keys = {
-                _number_parts(s, year)[2]
-                for s in schemes
-                for year in range((today - timedelta(days=SPAN_DAYS)).year, today.year + 1)
-            }
-            NumberSequence.objects.bulk_create([NumberSequence(key=k) for k in keys], ignore_conflicts=True)
-            sequences = {s.key: s for s in NumberSequence.objects.select_for_update().filter(key__in=keys)}
+            cert_table, version_table, first_cert_id, first_version_id = _open_tables(cursor, vendor)
+            sequences = _lock_sequences(schemes, today)
             counters = {k: s.last_value for k, s in sequences.items()}
             statuses: Counter = Counter()
             ranges: dict[str, list[int]] = {}
@@ -326,34 +400,21 @@ def bulk_certificates(
                 statuses=statuses,
                 ranges=ranges,
             )
-            with bulk_indexing(cursor) as indexing, Writer(cursor) as writer:
-                indexing.first_version_id = first_version_id
-                done = 0
-                while done < n:
-                    batch = list(itertools.islice(rows, batch_size))
-                    if not batch:
-                        break
-                    writer.write("cert", [c for c, _ in batch])
-                    writer.write("version", [v for _, v in batch])
-                    done += len(batch)
-                    if progress:
-                        progress(done, n, time.monotonic() - started)
-            for key, value in counters.items():
-                if value != sequences[key].last_value:
-                    NumberSequence.objects.filter(pk=sequences[key].pk).update(last_value=value)
-            if vendor == "postgresql":
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are all initially deferred
-                for table in (cert_table, version_table):
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {table}))",
-                        [table.strip('"')],
-                    )
-        first = Certificate.objects.get(pk=first_cert_id)
+            done = _write(
+                cursor,
+                rows,
+                n=n,
+                batch_size=batch_size,
+                first_version_id=first_version_id,
+                started=started,
+                progress=progress,
+            )
+            _close_tables(cursor, vendor, (cert_table, version_table), counters, sequences)
         last_id = first_cert_id + done - 1
         audit_record(
             actor=None,
             action="certificate.bulk_load",
-            obj=first,
+            obj=Certificate.objects.get(pk=first_cert_id),
             after={
                 "count": done,
                 "first_id": first_cert_id,

@@ -69,6 +69,63 @@ COURSES = [
 ]
 
 
+# The impartiality committee, set up with the shareholder 北京国金认证中心 (seed: 维护公正性委员会).
+COMMITTEE = [
+    ("吴刚", CommitteeMember.Group.CB, "重庆国家金融科技认证中心"),
+    ("钱立", CommitteeMember.Group.CB, "北京国金认证中心"),
+    ("王敏", CommitteeMember.Group.CLIENTS, "重庆银行股份有限公司"),
+    ("周晓", CommitteeMember.Group.REGULATORS, "重庆市市场监督管理局（特邀）"),
+    ("陈教授", CommitteeMember.Group.EXPERTS, "重庆大学"),
+    ("刘芳", CommitteeMember.Group.CONSUMERS, "重庆市消费者权益保护委员会"),
+    ("杜明", CommitteeMember.Group.INDUSTRY, "重庆市金融科技协会"),
+]
+
+RISKS = [
+    (
+        "认证收入依赖少数大客户，影响认证决定的独立性",
+        Risk.Threat.FINANCIAL,
+        3,
+        4,
+        "认证收费与认证结论脱钩；认证决定由未参与评价的人员作出；维护公正性委员会每年审查收入结构。",
+    ),
+    (
+        "同一检查员长期检查同一客户",
+        Risk.Threat.FAMILIARITY,
+        3,
+        3,
+        "检查员轮换：同一客户连续检查不超过3次；派员建议按轮换排序。",
+    ),
+    (
+        "咨询与认证由同一人员承担",
+        Risk.Threat.CONSULTANCY,
+        2,
+        5,
+        "咨询业务登记在咨询台账；参与咨询的人员2年内不得参与该客户的认证活动（系统强制）。",
+    ),
+    (
+        "评价人员参与本案评审或决定",
+        Risk.Threat.SELF_REVIEW,
+        2,
+        5,
+        "系统拒绝参与评价的人员担任评审或决定人员。",
+    ),
+    (
+        "客户施压要求按期发证",
+        Risk.Threat.INTIMIDATION,
+        2,
+        3,
+        "认证人员可向质量风控部报告压力；认证决定不受合同时限约束。",
+    ),
+    (
+        "认证人员持有客户股份",
+        Risk.Threat.SELF_INTEREST,
+        1,
+        4,
+        "每年签署公正性与保密声明并申报利益；申报的利益登记为利益冲突。",
+    ),
+]
+
+
 class PeopleSteps:
     """The people story of the demo; mixed into the demo builder (needs `self.staff`, `self.clients`, `self.ago`)."""
 
@@ -82,8 +139,35 @@ class PeopleSteps:
         start = timezone.localdate()
         hr, quality = self.staff["hr"], self.staff["quality"]
         departments = {d.code: d for d in Department.objects.all()}
-        categories = {c.code: c for c in ProductCategory.objects.all()}
         first_until = start + timedelta(days=3 * 365)
+        persons = self._staff_persons(start, departments, first_until)
+        interns = self._interns(start, departments, first_until)
+        for department, name in OTHERS:
+            employment = Person.Employment.PART_TIME if department == "standards" else Person.Employment.FULL_TIME
+            people_svc.person_create(
+                actor=hr, name=name, department=departments.get(department), employment=employment, joined_on=start
+            )
+        people_svc.person_create(actor=hr, name="李教授", employment=Person.Employment.EXTERNAL, joined_on=start)
+        self._sign_year(start.year)
+        courses = [Course.objects.create(title=t, kind=k, provider=p, hours=Decimal(h)) for t, k, p, h in COURSES]
+        members = [
+            people_svc.committee_member_add(
+                actor=quality, name=name, group=group, joined_on=start, organisation_name=organisation
+            )
+            for name, group, organisation in COMMITTEE
+        ]
+        self._risks()
+        yield 20
+        self._train(courses, persons, interns)
+        self._first_committee_meeting(members)
+        yield 60
+        self._consultancy_and_conflict(interns)
+        yield from self._yearly(persons, interns)
+
+    def _staff_persons(self, start: date, departments: dict[str, Any], first_until: date) -> dict[str, Person]:
+        """The staff with a login: their person record, registrations and authorisations."""
+        hr = self.staff["hr"]
+        categories = {c.code: c for c in ProductCategory.objects.all()}
         persons: dict[str, Person] = {}
         for username, (department, registrations, roles) in STAFF_PEOPLE.items():
             user = self.staff[username]
@@ -116,6 +200,11 @@ class PeopleSteps:
                     valid_until=first_until,
                     all_categories=True,
                 )
+        return persons
+
+    def _interns(self, start: date, departments: dict[str, Any], first_until: date) -> list[Person]:
+        """The intern inspectors, registered and declared."""
+        hr = self.staff["hr"]
         interns = []
         for n, name in enumerate(INTERNS):
             person = people_svc.person_create(
@@ -136,73 +225,12 @@ class PeopleSteps:
                 valid_until=first_until,
             )
             sign_declarations(person, start.year, start.year)
-        for department, name in OTHERS:
-            employment = Person.Employment.PART_TIME if department == "standards" else Person.Employment.FULL_TIME
-            people_svc.person_create(
-                actor=hr, name=name, department=departments.get(department), employment=employment, joined_on=start
-            )
-        people_svc.person_create(actor=hr, name="李教授", employment=Person.Employment.EXTERNAL, joined_on=start)
-        self._sign_year(start.year)
-        courses = [Course.objects.create(title=t, kind=k, provider=p, hours=Decimal(h)) for t, k, p, h in COURSES]
-        # The impartiality committee, set up with the shareholder 北京国金认证中心 (seed: 维护公正性委员会).
-        members = [
-            people_svc.committee_member_add(
-                actor=quality, name=name, group=group, joined_on=start, organisation_name=organisation
-            )
-            for name, group, organisation in [
-                ("吴刚", CommitteeMember.Group.CB, "重庆国家金融科技认证中心"),
-                ("钱立", CommitteeMember.Group.CB, "北京国金认证中心"),
-                ("王敏", CommitteeMember.Group.CLIENTS, "重庆银行股份有限公司"),
-                ("周晓", CommitteeMember.Group.REGULATORS, "重庆市市场监督管理局（特邀）"),
-                ("陈教授", CommitteeMember.Group.EXPERTS, "重庆大学"),
-                ("刘芳", CommitteeMember.Group.CONSUMERS, "重庆市消费者权益保护委员会"),
-                ("杜明", CommitteeMember.Group.INDUSTRY, "重庆市金融科技协会"),
-            ]
-        ]
-        for title, threat, likelihood, impact, controls in [
-            (
-                "认证收入依赖少数大客户，影响认证决定的独立性",
-                Risk.Threat.FINANCIAL,
-                3,
-                4,
-                "认证收费与认证结论脱钩；认证决定由未参与评价的人员作出；维护公正性委员会每年审查收入结构。",
-            ),
-            (
-                "同一检查员长期检查同一客户",
-                Risk.Threat.FAMILIARITY,
-                3,
-                3,
-                "检查员轮换：同一客户连续检查不超过3次；派员建议按轮换排序。",
-            ),
-            (
-                "咨询与认证由同一人员承担",
-                Risk.Threat.CONSULTANCY,
-                2,
-                5,
-                "咨询业务登记在咨询台账；参与咨询的人员2年内不得参与该客户的认证活动（系统强制）。",
-            ),
-            (
-                "评价人员参与本案评审或决定",
-                Risk.Threat.SELF_REVIEW,
-                2,
-                5,
-                "系统拒绝参与评价的人员担任评审或决定人员。",
-            ),
-            (
-                "客户施压要求按期发证",
-                Risk.Threat.INTIMIDATION,
-                2,
-                3,
-                "认证人员可向质量风控部报告压力；认证决定不受合同时限约束。",
-            ),
-            (
-                "认证人员持有客户股份",
-                Risk.Threat.SELF_INTEREST,
-                1,
-                4,
-                "每年签署公正性与保密声明并申报利益；申报的利益登记为利益冲突。",
-            ),
-        ]:
+        return interns
+
+    def _risks(self) -> None:
+        """The impartiality risks with their controls (seed: 风险信息源库)."""
+        quality = self.staff["quality"]
+        for title, threat, likelihood, impact, controls in RISKS:
             people_svc.risk_create(
                 actor=quality,
                 title=title,
@@ -213,8 +241,11 @@ class PeopleSteps:
                 owner=quality,
                 review_on=self.clock.real_today() + timedelta(days=75),  # the next yearly review
             )
-        yield 20
-        self._train(courses, persons, interns)
+
+    def _first_committee_meeting(self, members: list[Any]) -> None:
+        from django.utils import timezone
+
+        quality = self.staff["quality"]
         people_svc.committee_meeting_record(
             actor=quality,
             held_on=timezone.localdate(),
@@ -230,8 +261,12 @@ class PeopleSteps:
                 }
             ],
         )
-        yield 60
-        # The centre also sells consultancy: one engagement for a client, by an intern inspector.
+
+    def _consultancy_and_conflict(self, interns: list[Person]) -> None:
+        """The centre also sells consultancy: one engagement for a client, by an intern inspector; one conflict."""
+        from django.utils import timezone
+
+        hr, quality = self.staff["hr"], self.staff["quality"]
         client = self.clients["liangjiang"].organisation
         today = timezone.localdate()
         people_svc.consultancy_record(
@@ -251,9 +286,14 @@ class PeopleSteps:
             started_on=today - timedelta(days=900),
             ended_on=today - timedelta(days=40),
         )
-        year = today.year
+
+    def _yearly(self, persons: dict[str, Person], interns: list[Person]) -> Step:
+        """Every January each person signs the year's declaration; in February the competence evaluations."""
+        from django.utils import timezone
+
+        quality = self.staff["quality"]
+        year = timezone.localdate().year
         while True:
-            # Every January each person signs the year's declaration; in February the competence evaluations.
             january = date(year + 1, 1, 5)
             if january > self.clock.real_today():
                 break

@@ -62,13 +62,46 @@ def _actor() -> Any:
     return User.objects.filter(is_active=True, role_grants__role=Role.ADMIN).order_by("pk").first()
 
 
+_CENTRE = "重庆国家金融科技认证中心"
+
+_GENERAL = [
+    (
+        DocumentKind.FORM,
+        "NFCC-QR-01",
+        "金融科技产品认证申请书",
+        "Application form for fintech product certification",
+        "pdf",
+    ),
+    (
+        DocumentKind.TEMPLATE,
+        "NFCC-QR-02",
+        "认证单元划分及产品描述表",
+        "Certification units and product description",
+        "xlsx",
+    ),
+    (
+        DocumentKind.TEMPLATE,
+        "NFCC-QR-03",
+        "生产企业质量保证能力自查表",
+        "Factory quality assurance self-check list",
+        "pdf",
+    ),
+]
+
+
 def seed(actor: Any = None) -> int:
     """Publish the demo library and fees; returns the number of documents created (0 if already there)."""
     actor = actor or _actor()
     if actor is None or PublishedDocument.objects.exists():
         return 0
+    created = _rules(actor) + _general(actor) + _csr_report(actor)
+    _fees(actor)
+    return created
+
+
+def _rules(actor: Any) -> int:
+    """Each active scheme's implementation rules, the first scheme's with its earlier version."""
     created = 0
-    centre = "重庆国家金融科技认证中心"
     for scheme in Scheme.objects.filter(is_active=True).select_related("category").order_by("code"):
         rules = list(scheme.rule_versions.order_by("effective_from", "pk"))
         if not rules:
@@ -94,7 +127,7 @@ def seed(actor: Any = None) -> int:
                 change_note="首次发布",
                 file=_upload(
                     f"{current.document_code}-V1.0.pdf",
-                    pdf_bytes(f"{scheme.name_zh}实施规则", [f"{current.document_code} V1.0/0", centre]),
+                    pdf_bytes(f"{scheme.name_zh}实施规则", [f"{current.document_code} V1.0/0", _CENTRE]),
                 ),
             )
         services.version_publish(
@@ -107,34 +140,17 @@ def seed(actor: Any = None) -> int:
                 f"{current.document_code}.pdf",
                 pdf_bytes(
                     f"{scheme.name_zh}实施规则",
-                    [f"{current.document_code} {current.version}", f"认证依据：{standards}", centre],
+                    [f"{current.document_code} {current.version}", f"认证依据：{standards}", _CENTRE],
                 ),
             ),
         )
-    general = [
-        (
-            DocumentKind.FORM,
-            "NFCC-QR-01",
-            "金融科技产品认证申请书",
-            "Application form for fintech product certification",
-            "pdf",
-        ),
-        (
-            DocumentKind.TEMPLATE,
-            "NFCC-QR-02",
-            "认证单元划分及产品描述表",
-            "Certification units and product description",
-            "xlsx",
-        ),
-        (
-            DocumentKind.TEMPLATE,
-            "NFCC-QR-03",
-            "生产企业质量保证能力自查表",
-            "Factory quality assurance self-check list",
-            "pdf",
-        ),
-    ]
-    for kind, code, title_zh, title_en, ext in general:
+    return created
+
+
+def _general(actor: Any) -> int:
+    """The application forms and templates."""
+    created = 0
+    for kind, code, title_zh, title_en, ext in _GENERAL:
         doc = services.document_create(actor=actor, kind=kind, code=code, title_zh=title_zh, title_en=title_en)
         created += 1
         if ext == "xlsx":
@@ -142,10 +158,15 @@ def seed(actor: Any = None) -> int:
                 f"{code}.xlsx", xlsx_bytes(title_zh, ["认证单元", "产品名称", "型号", "版本", "生产者"]), XLSX_TYPE
             )
         else:
-            upload = _upload(f"{code}.pdf", pdf_bytes(title_zh, [code, centre]))
+            upload = _upload(f"{code}.pdf", pdf_bytes(title_zh, [code, _CENTRE]))
         services.version_publish(
             actor=actor, document=doc, version="V1.0", effective_from=date(2021, 1, 1), file=upload
         )
+    return created
+
+
+def _csr_report(actor: Any) -> int:
+    """The 2021 corporate social responsibility report."""
     report = services.document_create(
         actor=actor,
         kind=DocumentKind.CSR_REPORT,
@@ -154,7 +175,6 @@ def seed(actor: Any = None) -> int:
         title_en="Corporate social responsibility report 2021",
         year=2021,
     )
-    created += 1
     services.version_publish(
         actor=actor,
         document=report,
@@ -173,8 +193,7 @@ def seed(actor: Any = None) -> int:
             ),
         ),
     )
-    _fees(actor)
-    return created
+    return 1
 
 
 def _fees(actor: Any) -> None:

@@ -90,6 +90,51 @@ class CaseSteps:
     ) -> Step:
         """Drive one application to `until`; returns (application, certificate or None)."""
         scheme = self.schemes[category]
+        application = self._case_draft(
+            c,
+            scheme,
+            product=product,
+            models=models,
+            version=version,
+            product_en=product_en,
+            trademark=trademark,
+            kind=kind,
+            certificate=certificate,
+            change=change,
+        )
+        if until == S.DRAFT:
+            return application, None
+        yield 1
+        application, stop = yield from self._case_intake(c, application, until=until, note=note)
+        if stop:
+            return application, None
+        yield 3
+        if (yield from self._case_tests(c, application, until=until, test_result=test_result)):
+            return application, None
+        if scheme.initial_inspection and kind == Application.Kind.INITIAL:
+            yield from self._case_inspection(c, application)
+        yield 3
+        cert_svc.evaluation_complete(actor=c.engineer, application=application)
+        if until == S.REVIEW:
+            return application, None
+        yield 3
+        return (yield from self._case_decision(c, application, until=until, test_result=test_result, note=note))
+
+    def _case_draft(
+        self,
+        c: sc.Cast,
+        scheme: Any,
+        *,
+        product: str,
+        models: tuple[str, ...],
+        version: str,
+        product_en: str,
+        trademark: str,
+        kind: str,
+        certificate: Certificate | None,
+        change: str,
+    ) -> Application:
+        """The client's draft application with its one unit."""
         application = app_svc.application_create(
             actor=c.client,
             organisation=c.organisation,
@@ -111,23 +156,25 @@ class CaseSteps:
             production_site=c.site,
             difference_statement="各型号软硬件安全设计相同，仅外观、运行平台或内存配置不同" if len(models) > 1 else "",
         )
-        if until == S.DRAFT:
-            return application, None
-        yield 1
+        return application
+
+    def _case_intake(self, c: sc.Cast, application: Application, *, until: str, note: str) -> Step:
+        """Submission and the market team's intake; returns (application, whether the case stops here)."""
         application = app_svc.application_submit(actor=c.client, application=application)
         if until == S.SUBMITTED:
-            return application, None
+            return application, True
         yield 2
         if until == S.RETURNED:
             app_svc.application_return(actor=c.market, application=application, reason=note)
-            return application, None
+            return application, True
         if until == S.REJECTED:
             app_svc.application_reject(actor=c.market, application=application, reason=note)
-            return application, None
+            return application, True
         application = sc.accepted(c, application)
-        if until == S.ACCEPTED:
-            return application, None
-        yield 3
+        return application, until == S.ACCEPTED
+
+    def _case_tests(self, c: sc.Cast, application: Application, *, until: str, test_result: str) -> Step:
+        """Evaluation start, samples to the lab and its reports; returns whether the case stops in evaluation."""
         cert_svc.evaluation_start(actor=c.engineer, application=application)
         orders = [
             cert_svc.test_order_create(
@@ -145,7 +192,7 @@ class CaseSteps:
         for order in orders:
             cert_svc.test_order_receive_sample(actor=c.lab_user, order=order, received_on=self.clock.today())
         if until == S.EVALUATION:
-            return application, None
+            return True
         yield 18
         for order in orders:
             cert_svc.test_order_report(
@@ -156,36 +203,37 @@ class CaseSteps:
                 result=test_result,
                 report_file=ContentFile(sc.MINIMAL_PDF, name="report.pdf"),
             )
-        if scheme.initial_inspection and kind == Application.Kind.INITIAL:
-            yield 2
-            inspection = cert_svc.inspection_plan(
-                actor=c.engineer,
-                case=application,
-                planned_on=self.clock.today() + timedelta(days=5),
-                leader=c.inspector,
-                members=[c.inspector2],
-                site=c.site,
-            )
-            yield 5
-            cert_svc.finding_add(
-                actor=c.inspector,
-                inspection=inspection,
-                severity=Finding.Severity.OBSERVATION,
-                clause="工厂质量保证能力要求 4.3",
-                description="关键元器件进货检验记录保存完整，建议增加供应商年度评价记录。",
-            )
-            cert_svc.inspection_complete(
-                actor=c.inspector,
-                inspection=inspection,
-                conclusion=Result.PASS,
-                completed_on=self.clock.today(),
-                summary="工厂质量保证能力满足认证实施规则要求，产品一致性检查符合。",
-            )
-        yield 3
-        cert_svc.evaluation_complete(actor=c.engineer, application=application)
-        if until == S.REVIEW:
-            return application, None
-        yield 3
+        return False
+
+    def _case_inspection(self, c: sc.Cast, application: Application) -> Step:
+        """The initial factory inspection, with one observation."""
+        yield 2
+        inspection = cert_svc.inspection_plan(
+            actor=c.engineer,
+            case=application,
+            planned_on=self.clock.today() + timedelta(days=5),
+            leader=c.inspector,
+            members=[c.inspector2],
+            site=c.site,
+        )
+        yield 5
+        cert_svc.finding_add(
+            actor=c.inspector,
+            inspection=inspection,
+            severity=Finding.Severity.OBSERVATION,
+            clause="工厂质量保证能力要求 4.3",
+            description="关键元器件进货检验记录保存完整，建议增加供应商年度评价记录。",
+        )
+        cert_svc.inspection_complete(
+            actor=c.inspector,
+            inspection=inspection,
+            conclusion=Result.PASS,
+            completed_on=self.clock.today(),
+            summary="工厂质量保证能力满足认证实施规则要求，产品一致性检查符合。",
+        )
+
+    def _case_decision(self, c: sc.Cast, application: Application, *, until: str, test_result: str, note: str) -> Step:
+        """Technical review and the decision; returns (application, certificate or None)."""
         if test_result == Result.FAIL:
             cert_svc.reviewer_assign(actor=c.engineer, application=application, reviewer=c.reviewer)
             cert_svc.review_complete(

@@ -120,39 +120,45 @@ def person_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _add_registration(request, person, data):
+    services.registration_add(actor=request.user, person=person, **data)
+
+
+def _grant(request, person, data):
+    services.authorisation_grant(actor=request.user, person=person, **data)
+
+
+def _change(request, person, data):
+    services.authorisation_change(
+        actor=request.user, authorisation=data["authorisation"], step=data["step"], reason=data["reason"]
+    )
+
+
+def _train(request, person, data):
+    services.training_record(actor=request.user, person=person, **data)
+
+
+def _evaluate(request, person, data):
+    services.evaluation_record(actor=request.user, person=person, **data)
+
+
+def _conflict(request, person, data):
+    services.conflict_record(actor=request.user, person=person, **data)
+
+
 def _person_actions() -> list[Action]:
-    def add_registration(request, person, data):
-        services.registration_add(actor=request.user, person=person, **data)
-
-    def grant(request, person, data):
-        services.authorisation_grant(actor=request.user, person=person, **data)
-
-    def change(request, person, data):
-        services.authorisation_change(
-            actor=request.user, authorisation=data["authorisation"], step=data["step"], reason=data["reason"]
-        )
-
-    def train(request, person, data):
-        services.training_record(actor=request.user, person=person, **data)
-
-    def evaluate(request, person, data):
-        services.evaluation_record(actor=request.user, person=person, **data)
-
-    def conflict(request, person, data):
-        services.conflict_record(actor=request.user, person=person, **data)
-
     return [
         Action(
             "authorisation_grant",
             gettext_lazy("Grant an authorisation"),
-            grant,
+            _grant,
             perms.can_grant_authorisation,
             forms.AuthorisationForm,
         ),
         Action(
             "authorisation_change",
             gettext_lazy("Suspend, reinstate or revoke an authorisation"),
-            change,
+            _change,
             perms.can_change_authorisations,
             forms.AuthorisationChangeForm,
             style="danger",
@@ -160,7 +166,7 @@ def _person_actions() -> list[Action]:
         Action(
             "registration_add",
             gettext_lazy("Record a CCAA registration"),
-            add_registration,
+            _add_registration,
             perms.can_add_registration,
             forms.RegistrationForm,
             style="secondary",
@@ -168,7 +174,7 @@ def _person_actions() -> list[Action]:
         Action(
             "training_record",
             gettext_lazy("Record training"),
-            train,
+            _train,
             perms.can_record_training,
             forms.TrainingForm,
             "secondary",
@@ -176,7 +182,7 @@ def _person_actions() -> list[Action]:
         Action(
             "evaluation_record",
             gettext_lazy("Record an evaluation"),
-            evaluate,
+            _evaluate,
             perms.can_record_evaluation,
             forms.EvaluationForm,
             style="secondary",
@@ -184,7 +190,7 @@ def _person_actions() -> list[Action]:
         Action(
             "conflict_record",
             gettext_lazy("Record a conflict of interest"),
-            conflict,
+            _conflict,
             perms.can_record_conflict,
             forms.ConflictForm,
             style="secondary",

@@ -108,6 +108,12 @@ class MessageForm(PortalForm):
     body.validators.append(MaxLengthValidator(LONG_TEXT))
 
 
+class WithdrawForm(PortalForm):
+    reason = text_area(_("Why you withdraw (optional)"), required=False, rows=3)
+    reason.max_length = 500
+    reason.validators.append(MaxLengthValidator(500))
+
+
 class ContractAcceptForm(PortalForm):
     terms_version = forms.CharField(widget=forms.HiddenInput, required=False)
     agree = forms.BooleanField(label=_("I accept the quote and the contract terms on behalf of my organisation"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("applications/<int:pk>/documents/", views.documents, name="documents"),
     path("applications/<int:pk>/submit/", views.submit, name="submit"),
     path("applications/<int:pk>/contract/", views.contract, name="contract"),
+    path("applications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("applications/<int:pk>/messages/", views.thread, name="messages"),
     path("applications/<int:pk>/changes/", views.changes, name="changes"),
     path("documents/<int:pk>/", views.document_download, name="document"),

@@ -209,6 +209,7 @@ PAGES: dict[str, dict[str, str]] = {
     "portal:documents": row({"client"}),
     "portal:submit": row({"client"}),
     "portal:contract": row({"client"}),  # app_accepted's contract
+    "portal:withdraw": row({"client"}),
     "portal:messages": row({"client", "market"}),
     "portal:changes": row({"client", "market"}),
     "portal:document": row({"client", "market"}),
@@ -313,6 +314,7 @@ PAGE_URLS: dict[str, Callable[[World], str]] = {
     "portal:documents": lambda w: reverse("portal:documents", args=[w.p_app.pk]),
     "portal:submit": lambda w: reverse("portal:submit", args=[w.p_app.pk]),
     "portal:contract": lambda w: reverse("portal:contract", args=[w.app_accepted.pk]),
+    "portal:withdraw": lambda w: reverse("portal:withdraw", args=[w.p_app.pk]),
     "portal:messages": lambda w: reverse("portal:messages", args=[w.p_app.pk]),
     "portal:changes": lambda w: reverse("portal:changes", args=[w.p_app.pk]),
     "portal:document": lambda w: reverse("portal:document", args=[w.p_doc.pk]),
@@ -559,6 +561,13 @@ STEPS = [
         frozenset({"client"}),
         lambda w: {"terms_version": w.app_accepted.contract.terms_version, "agree": "on"},
         lambda w: Application.objects.get(pk=w.app_accepted.pk).contract.client_accepted_at,
+    ),
+    Step(
+        "portal:withdraw",
+        lambda w: reverse("portal:withdraw", args=[w.p_app.pk]),
+        frozenset({"client"}),
+        lambda w: {"reason": "矩阵 撤回"},
+        _status("p_app"),
     ),
     Step(
         "portal:approvals",

@@ -33,6 +33,7 @@ from .tracker import (
     expected_now,
     public_timeline,
     thread,
+    withdraw,
 )
 from .wizard import (
     apply,
@@ -69,4 +70,5 @@ __all__ = [
     "submit",
     "thread",
     "units",
+    "withdraw",
 ]

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certbody.applications import checklist as cl
+from certbody.applications import services as app_svc
 from certbody.applications.models import Application, Contract, Document, Submission
-from certbody.applications.permissions import can_see_files
+from certbody.applications.permissions import can_see_files, can_withdraw
 from certbody.applications.timeline import PUBLIC_ACTIONS, PUBLIC_REASONS, public_timeline  # noqa: F401 - the one rule
 from certbody.clients.models import Organisation
 from certbody.core.errors import DomainError
@@ -27,6 +28,7 @@ from .. import services as svc
 from ..forms import (
     ContractAcceptForm,
     MessageForm,
+    WithdrawForm,
 )
 from ..models import (
     Attachment,
@@ -78,6 +80,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
         "asked": [cl.LABELS.get(c, c) for c in (app.return_items or [])] if app.status == S.RETURNED else [],
         "editable": app.status in EDITABLE,
         "message_count": Message.objects.filter(application=app).count(),
+        "may_withdraw": can_withdraw(request.user, app) is None,
     }
     return render(request, "portal/application.html", context)
 
@@ -105,6 +108,24 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("portal:application", pk=app.pk)
     context = {"app": app, "contract": current, "form": form, "refusal": can_accept_contract(request.user, app)}
     return render(request, "portal/contract.html", context)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client withdraws its application (at any stage before the decision), after seeing what that means."""
+    app = _own(request, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app_svc.application_withdraw(actor=request.user, application=app, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The application was withdrawn."))
+            return redirect("portal:application", pk=app.pk)
+    context = {"app": app, "form": form, "refusal": can_withdraw(request.user, app)}
+    return render(request, "portal/withdraw.html", context)
 
 
 # --- files, messages and changes: the client's users and the assigned staff ------------------------------

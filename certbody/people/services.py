@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import check_date_window
 from certbody.core.errors import DomainError, InvalidInput, NotAllowed
 from certbody.core.permissions import has_role, require
 from certbody.core.roles import Role
@@ -79,6 +80,8 @@ def _text(value: Any, field: str, label: Any, *, required: bool = True) -> str:
 def _period(valid_from: date | None, valid_until: date | None) -> None:
     if valid_from is None or valid_until is None:
         raise InvalidInput(_("Enter the period (from and until)."), details={"field": "valid_from"})
+    check_date_window(valid_from, field="valid_from", label=_("Valid from"), kind="planned")
+    check_date_window(valid_until, field="valid_until", label=_("Valid until"), kind="planned")
     if valid_until < valid_from:
         raise InvalidInput(_("The period ends before it starts."), details={"field": "valid_until"})
 
@@ -99,6 +102,12 @@ def person_create(
 ) -> Person:
     _require_manager(actor)
     name = _text(name, "name", _("name"))
+    check_date_window(joined_on, field="joined_on", label=_("Joined on"))
+    check_date_window(
+        single_cb_declared_on,
+        field="single_cb_declared_on",
+        label=_("Declared practising at this certification body only, on"),
+    )
     if employment not in Person.Employment.values:
         raise InvalidInput(_("Choose the employment type."), details={"field": "employment"})
     if user is not None and Person.objects.filter(user=user).exists():
@@ -194,6 +203,7 @@ def training_record(
     _require_manager(actor)
     if attended_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "attended_on"})
+    check_date_window(attended_on, field="attended_on", label=_("Date"))
     if exam not in Training.Exam.values:
         raise InvalidInput(_("Choose the exam result."), details={"field": "exam"})
     training = Training.objects.create(
@@ -233,6 +243,7 @@ def evaluation_record(
         raise InvalidInput(_("Choose the outcome."), details={"field": "outcome"})
     if evaluated_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "evaluated_on"})
+    check_date_window(evaluated_on, field="evaluated_on", label=_("Date"))
     evaluation = Evaluation.objects.create(
         person=person,
         kind=kind,
@@ -381,6 +392,8 @@ def conflict_record(
         raise InvalidInput(_("Choose the kind of interest."), details={"field": "kind"})
     if started_on is None:
         raise InvalidInput(_("Enter when the interest started."), details={"field": "started_on"})
+    check_date_window(started_on, field="started_on", label=_("From"))
+    check_date_window(ended_on, field="ended_on", label=_("Until"), kind="planned")
     if ended_on is not None and ended_on < started_on:
         raise InvalidInput(_("The period ends before it starts."), details={"field": "ended_on"})
     conflict = Conflict.objects.create(
@@ -436,6 +449,8 @@ def consultancy_record(
         raise InvalidInput(_("Name the consultants."), details={"field": "consultants"})
     if started_on is None:
         raise InvalidInput(_("Enter when the engagement started."), details={"field": "started_on"})
+    check_date_window(started_on, field="started_on", label=_("Started on"))
+    check_date_window(ended_on, field="ended_on", label=_("Ended on"), kind="planned")
     if ended_on is not None and ended_on < started_on:
         raise InvalidInput(_("The period ends before it starts."), details={"field": "ended_on"})
     engagement = ConsultancyEngagement.objects.create(
@@ -499,6 +514,7 @@ def risk_create(
     for field, value in (("likelihood", likelihood), ("impact", impact)):
         if not isinstance(value, int) or not 1 <= value <= 5:
             raise InvalidInput(_("Likelihood and impact are scored 1 to 5."), details={"field": field})
+    check_date_window(review_on, field="review_on", label=_("Review date"), kind="planned")
     risk = Risk.objects.create(
         title=title,
         threat=threat,
@@ -517,6 +533,7 @@ def risk_check_record(*, actor: Any, risk: Risk, checked_on: date, effective: bo
     _require_manager(actor)
     if checked_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "checked_on"})
+    check_date_window(checked_on, field="checked_on", label=_("Checked on"))
     check = RiskCheck.objects.create(
         risk=risk, checked_on=checked_on, effective=effective, notes=(notes or "").strip(), checked_by=actor
     )
@@ -537,6 +554,7 @@ def committee_member_add(
     _require_manager(actor)
     if group not in CommitteeMember.Group.values:
         raise InvalidInput(_("Choose the stakeholder group."), details={"field": "group"})
+    check_date_window(joined_on, field="joined_on", label=_("Joined on"))
     member = CommitteeMember.objects.create(
         name=_text(name, "name", _("name")),
         group=group,
@@ -560,6 +578,10 @@ def committee_meeting_record(
     _require_manager(actor)
     if held_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "held_on"})
+    check_date_window(held_on, field="held_on", label=_("Held on"))
+    decisions = list(decisions)
+    for item in decisions:
+        check_date_window(item.get("due_on"), field="due_on", label=_("Due on"), kind="planned")
     meeting = CommitteeMeeting.objects.create(
         held_on=held_on, title=_text(title, "title", _("title")), minutes=(minutes or "").strip()
     )

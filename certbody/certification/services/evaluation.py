@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from certbody.applications.models import APPLICATION_FLOW, Application, CertificationUnit
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
 from certbody.core.permissions import refuse_if
@@ -238,6 +239,7 @@ def inspection_plan(
         )
     if planned_on is None:
         raise InvalidInput(_("Enter the planned date."), details={"field": "planned_on"})
+    check_date_window(planned_on, field="planned_on", label=_("Planned for"), kind="planned")
     assign_team([(leader, "team_leader"), *((m, "inspector") for m in members)], case=case, actor=actor)
     kind = Inspection.Kind.INITIAL if isinstance(case, Application) else Inspection.Kind.FOLLOW_UP
     inspection = Inspection.objects.create(

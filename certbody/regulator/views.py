@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from certbody.core.errors import DomainError
 from certbody.core.views import require_roles
+from certbody.core.web import parse_id
 
 from . import selectors, services
 from .exports import import_errors_csv
@@ -26,10 +27,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     require_roles(request.user, *services.IMPORT_ROLES)
     batch = None
     if request.GET.get("batch"):
-        try:
-            batch = get_object_or_404(selectors.import_batches().defer(None), pk=int(request.GET["batch"]))
-        except ValueError:
-            raise Http404 from None
+        batch = get_object_or_404(selectors.import_batches().defer(None), pk=parse_id(request.GET["batch"]))
         if request.GET.get("format") == "csv":
             return _error_report(batch)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -69,10 +67,7 @@ def _error_report(batch) -> HttpResponse:
 def exports(request: HttpRequest) -> HttpResponse:
     require_roles(request.user, *services.EXPORT_ROLES)
     if request.GET.get("download"):
-        try:
-            run = get_object_or_404(ExportRun, pk=int(request.GET["download"]), status=ExportRun.Status.DONE)
-        except ValueError:
-            raise Http404 from None
+        run = get_object_or_404(ExportRun, pk=parse_id(request.GET["download"]), status=ExportRun.Status.DONE)
         part = run.json_file if request.GET.get("part") == "json" else run.file
         if not part:
             raise Http404

@@ -64,6 +64,7 @@ api = NinjaAPI(
     docs=SelfHostedSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=errors.LimitedParser(),
 )
 errors.install(api)
 

@@ -3,14 +3,18 @@ validation errors as 422 with a sentence a person can read, never a Python list 
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from certbody.core.errors import DomainError
 
@@ -128,7 +132,64 @@ def validation_details(errors: list[dict[str, Any]], body_params: set[str]) -> t
 BODY_PARAMS = {"payload", "data"}
 
 
+class TooManyFields(Exception):
+    """A JSON body with more values than a form may have fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)."""
+
+
+def _count_values(node: Any, limit: int) -> int:
+    """Keys and list items of a parsed JSON body, counted until `limit` is passed (iteratively: no recursion)."""
+    count, stack = 0, [node]
+    while stack and count <= limit:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            count += len(item)
+            stack.extend(item)
+    return count
+
+
+class LimitedParser(Parser):
+    """JSON bodies are held to the limits Django sets for forms: the size (DATA_UPLOAD_MAX_MEMORY_SIZE, checked when
+    the body is read) and the number of fields (keys and list items, DATA_UPLOAD_MAX_NUMBER_FIELDS)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        body = request.body  # RequestDataTooBig past the size limit: answered 413 below
+        try:
+            data = json.loads(body)
+        except RecursionError:
+            raise ValueError("nested too deep") from None  # ninja answers 400 for a body it cannot parse
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        if limit is not None and _count_values(data, limit) > limit:
+            raise TooManyFields
+        return data
+
+
+def _install_body_limits(api: NinjaAPI):
+    """Bodies over the limits answer 413 in the API's error shape; returns the too-many handler for reuse."""
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+        limit = round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1048576, 2)
+        message = _("The request body is larger than %(limit)s MB.") % {"limit": limit}
+        return api.create_response(request, error_body("body_too_large", message), status=413)
+
+    @api.exception_handler(TooManyFieldsSent)
+    @api.exception_handler(TooManyFilesSent)
+    @api.exception_handler(TooManyFields)
+    def too_many(request: HttpRequest, exc: Exception) -> HttpResponse:
+        message = _("The request has more than %(limit)s fields or files.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+        return api.create_response(request, error_body("too_many_fields", message), status=413)
+
+    return too_many
+
+
 def install(api: NinjaAPI) -> None:
+    too_many = _install_body_limits(api)
+
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.http_status)
@@ -153,6 +214,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, TooManyFields):  # ninja wraps whatever the parser raises in a 400
+            return too_many(request, exc.__cause__)
         codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "throttled"}
         message = exc.message
         if exc.status_code == 400:

@@ -15,6 +15,7 @@ from certbody.certificates.models import Certificate
 from certbody.clients.models import Manufacturer, Organisation, ProductionSite
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
+from certbody.core.dates import date_window_error
 from certbody.core.errors import InvalidInput
 from certbody.core.models import AuditEvent
 from certbody.core.numbering import render_number
@@ -301,6 +302,8 @@ def application_accept(
         errors["contract_number"] = _("Contract number %(number)s is already used.") % {"number": contract_number}
     if signed_on is None or signed_on > timezone.localdate():
         errors["signed_on"] = _("The contract cannot be signed in the future.")
+    elif window := date_window_error(signed_on, label=_("Contract signed on")):
+        errors["signed_on"] = window
     if engineer is not None and not engineer.has_role(Role.ENGINEER):
         errors["engineer"] = _("%(user)s is not a certification engineer.") % {"user": engineer}
     if application.kind == Application.Kind.INITIAL and not evaluation_required:

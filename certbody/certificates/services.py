@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
 from certbody.core.permissions import refuse_if
@@ -233,7 +234,9 @@ def nonconformity_confirm(
     if not (description or "").strip():
         raise InvalidInput(_("Describe the nonconformity."), details={"field": "description"})
     if confirmed_on is None or confirmed_on > timezone.localdate():
-        raise InvalidInput(_("The confirmation date cannot be in the future."), details={"field": "confirmed_on"})
+        message = _("The confirmation date cannot be in the future.")
+        raise InvalidInput(message, details={"field": "confirmed_on", "fields": {"confirmed_on": message}})
+    check_date_window(confirmed_on, field="confirmed_on", label=_("Confirmed on"))
     case = NonconformityCase.objects.create(
         certificate=certificate,
         source=source,

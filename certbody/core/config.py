@@ -13,6 +13,7 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     "decision_days": (10, _("Days for the certification decision")),
     "surveillance_notice_days": (60, _("Days before a surveillance is due that it appears in the work queue")),
     "test_report_days": (30, _("Days a lab has to issue a test report after the sample arrives")),
+    "earliest_record_date": ("2000-01-01", _("Earliest date a record may carry (YYYY-MM-DD)")),
 }
 
 

@@ -5,7 +5,6 @@ HR and quality manage; management reads; the assigning roles see suggestions and
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from certbody.applications.models import Application
 from certbody.core.errors import DomainError
 from certbody.core.roles import Role
 from certbody.core.views import Action, require_roles, run_actions
+from certbody.core.web import query_date, query_int
 from certbody.core.workflow import status_history
 from certbody.labs.models import Lab
 
@@ -97,8 +97,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         .order_by("department__sort_order", "name")
     )
     department = request.GET.get("department", "")
-    if department.isdigit():
-        people = people.filter(department_id=int(department))
+    department_id = query_int(department)
+    if department_id is not None:
+        people = people.filter(department_id=department_id)
     q = (request.GET.get("q") or "").strip()[:100]
     if q:
         people = people.filter(name__contains=q)
@@ -236,10 +237,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @login_required
 def headcount(request: HttpRequest) -> HttpResponse:
     require_roles(request.user, *READERS)
-    try:
-        on = date.fromisoformat(request.GET.get("on", "")) if request.GET.get("on") else timezone.localdate()
-    except ValueError:
-        on = timezone.localdate()
+    on = query_date(request.GET.get("on"), default=timezone.localdate())
     return render(request, "people/headcount.html", {"count": selectors.headcount_by_qualification(on), "on": on})
 
 

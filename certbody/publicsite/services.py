@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import date_window_error
 from certbody.core.errors import InvalidInput
 from certbody.core.numbering import render_number
 from certbody.core.permissions import refuse_if
@@ -136,6 +137,8 @@ def version_publish(
         }
     if effective_from is None:
         errors["effective_from"] = _("Enter the date the version takes effect.")
+    elif window := date_window_error(effective_from, label=_("Effective from"), kind="planned"):
+        errors["effective_from"] = window
     if file is None:
         errors["file"] = _("Attach the file.")
     if errors:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from certbody.core.errors import DomainError
 from certbody.core.filenames import extension_of
 from certbody.core.views import require_roles
+from certbody.core.web import parse_id
 
 from . import services
 from .exports import import_errors_csv
@@ -29,10 +30,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     require_roles(request.user, *IMPORT_ROLES)
     batch = None
     if request.GET.get("batch"):
-        try:
-            batch = get_object_or_404(import_batches_for(request.user).defer(None), pk=int(request.GET["batch"]))
-        except ValueError:
-            raise Http404 from None
+        batch = get_object_or_404(import_batches_for(request.user).defer(None), pk=parse_id(request.GET["batch"]))
         if request.GET.get("format") == "csv":
             return _error_report(batch)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -80,12 +78,9 @@ def _download_name(run: ExportRun, part) -> str:
 def exports(request: HttpRequest) -> HttpResponse:
     require_roles(request.user, *EXPORT_ROLES)
     if request.GET.get("download"):
-        try:
-            run = get_object_or_404(
-                export_runs_for(request.user), pk=int(request.GET["download"]), status=ExportRun.Status.DONE
-            )
-        except ValueError:
-            raise Http404 from None
+        run = get_object_or_404(
+            export_runs_for(request.user), pk=parse_id(request.GET["download"]), status=ExportRun.Status.DONE
+        )
         part = run.json_file if request.GET.get("part") == "json" else run.file
         if not part:
             raise Http404

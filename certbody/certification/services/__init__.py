@@ -12,12 +12,7 @@ from .evaluation import (
     evaluation_complete,
     evaluation_gaps,
     evaluation_start,
-    finding_add,
-    finding_close,
     grant_blockers,
-    inspection_cancel,
-    inspection_complete,
-    inspection_plan,
     test_order_cancel,
     test_order_create,
     test_order_receive_sample,
@@ -26,6 +21,7 @@ from .evaluation import (
     test_order_report_for_lab,
     test_order_send_sample,
 )
+from .inspection import finding_add, finding_close, inspection_cancel, inspection_complete, inspection_plan
 from .surveillance import (
     surveillance_cancel_open,
     surveillance_complete,

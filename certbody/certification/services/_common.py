@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certbody.applications.models import Application
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput, NotIndependent
 from certbody.core.permissions import refuse_if
 from certbody.core.roles import Role
@@ -68,7 +69,9 @@ def _check_date(value: date | None, field: str, label: str, *, not_before: date 
     if value is None:
         raise InvalidInput(_("Enter the %(what)s.") % {"what": label}, details={"field": field})
     if value > today:
-        raise InvalidInput(_("The %(what)s cannot be in the future.") % {"what": label}, details={"field": field})
+        message = _("The %(what)s cannot be in the future.") % {"what": label}
+        raise InvalidInput(message, details={"field": field, "fields": {field: message}})
+    check_date_window(value, field=field, label=label)
     if not_before and value < not_before:
         raise InvalidInput(
             _("The %(what)s cannot be before %(date)s.") % {"what": label, "date": not_before.isoformat()},

@@ -14,6 +14,7 @@ from certbody.certificates.models import Certificate
 from certbody.certificates.services import certificate_issue_for_decision
 from certbody.core.audit import audit_record
 from certbody.core.config import get_setting
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import refuse_if
 from certbody.core.roles import Role
@@ -108,6 +109,8 @@ def decision_make(
     application = lock(Application, application.pk)
     refuse_if(can_decide(actor, application))
     assign(actor, "decision_maker", case=application, actor=actor)
+    # A grant may be dated ahead (a recertification takes effect when the old certificate expires), not for ever.
+    check_date_window(issued_on, field="issued_on", label=_("Grant date"), kind="planned")
     if outcome not in Decision.Outcome.values:
         raise InvalidInput(_("Choose the decision: grant or refuse."), details={"field": "outcome"})
     reason = (reason or "").strip()

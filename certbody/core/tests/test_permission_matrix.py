@@ -967,13 +967,27 @@ STEPS.extend(
         Step(
             "certification:test_order_detail",
             _on("certification:test_order_detail", order_received),
-            frozenset({"lab", "engineer"}),
+            frozenset({"lab"}),  # the lab's step; the case engineer has its own on-behalf step (below)
             lambda w: {
                 "action": "report",
                 "report_number": "R-MATRIX-PAGE",
                 "issued_on": today().isoformat(),
                 "result": "pass",
                 "report_file": RewindingUpload("report.pdf", MINIMAL_PDF),
+            },
+            lambda w: order_received(w).status,
+        ),
+        Step(
+            "certification:test_order_detail",
+            _on("certification:test_order_detail", order_received),
+            frozenset({"engineer"}),  # the case engineer, on the lab's behalf, with the reason
+            lambda w: {
+                "action": "report_for_lab",
+                "report_number": "R-MATRIX-PAGE",
+                "issued_on": today().isoformat(),
+                "result": "pass",
+                "report_file": RewindingUpload("report.pdf", MINIMAL_PDF),
+                "reason": "实验室系统故障",
             },
             lambda w: order_received(w).status,
         ),

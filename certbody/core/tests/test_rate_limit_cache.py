@@ -34,9 +34,9 @@ needs_redis = pytest.mark.skipif(not _redis_up(), reason="Redis is not running o
 
 
 def _check_deploy(**env: str) -> subprocess.CompletedProcess:
-    environment = {
-        key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "CELERY_BROKER_URL", "DEBUG"}
-    }
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; a deployment must not have it.
+    dropped = {"REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in dropped}
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings.prod",
         SECRET_KEY="k" * 20 + uuid.uuid4().hex * 2,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import refuse_if
 
@@ -29,6 +30,7 @@ def committee_member_add(
     refuse_if(perms.can_add_committee_member(actor))
     if group not in CommitteeMember.Group.values:
         raise InvalidInput(_("Choose the stakeholder group."), details={"field": "group"})
+    check_date_window(joined_on, field="joined_on", label=_("Joined on"))
     member = CommitteeMember.objects.create(
         name=_text(name, "name", _("name")),
         group=group,
@@ -52,6 +54,10 @@ def committee_meeting_record(
     refuse_if(perms.can_record_committee_meeting(actor))
     if held_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "held_on"})
+    check_date_window(held_on, field="held_on", label=_("Held on"))
+    decisions = list(decisions)
+    for item in decisions:
+        check_date_window(item.get("due_on"), field="due_on", label=_("Due on"), kind="planned")
     meeting = CommitteeMeeting.objects.create(
         held_on=held_on, title=_text(title, "title", _("title")), minutes=(minutes or "").strip()
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import refuse_if
 from certbody.core.workflow import record_creation
@@ -97,6 +98,8 @@ def conflict_record(
         raise InvalidInput(_("Choose the kind of interest."), details={"field": "kind"})
     if started_on is None:
         raise InvalidInput(_("Enter when the interest started."), details={"field": "started_on"})
+    check_date_window(started_on, field="started_on", label=_("From"))
+    check_date_window(ended_on, field="ended_on", label=_("Until"), kind="planned")
     if ended_on is not None and ended_on < started_on:
         raise InvalidInput(_("The period ends before it starts."), details={"field": "ended_on"})
     conflict = Conflict.objects.create(
@@ -152,6 +155,8 @@ def consultancy_record(
         raise InvalidInput(_("Name the consultants."), details={"field": "consultants"})
     if started_on is None:
         raise InvalidInput(_("Enter when the engagement started."), details={"field": "started_on"})
+    check_date_window(started_on, field="started_on", label=_("Started on"))
+    check_date_window(ended_on, field="ended_on", label=_("Ended on"), kind="planned")
     if ended_on is not None and ended_on < started_on:
         raise InvalidInput(_("The period ends before it starts."), details={"field": "ended_on"})
     engagement = ConsultancyEngagement.objects.create(

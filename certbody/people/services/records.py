@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import refuse_if
 from certbody.core.workflow import lock
@@ -42,6 +43,12 @@ def person_create(
 ) -> Person:
     refuse_if(perms.can_create_person(actor))
     name = _text(name, "name", _("name"))
+    check_date_window(joined_on, field="joined_on", label=_("Joined on"))
+    check_date_window(
+        single_cb_declared_on,
+        field="single_cb_declared_on",
+        label=_("Declared practising at this certification body only, on"),
+    )
     if employment not in Person.Employment.values:
         raise InvalidInput(_("Choose the employment type."), details={"field": "employment"})
     if user is not None and Person.objects.filter(user=user).exists():
@@ -137,6 +144,7 @@ def training_record(
     refuse_if(perms.can_record_training(actor, person))
     if attended_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "attended_on"})
+    check_date_window(attended_on, field="attended_on", label=_("Date"))
     if exam not in Training.Exam.values:
         raise InvalidInput(_("Choose the exam result."), details={"field": "exam"})
     training = Training.objects.create(
@@ -176,6 +184,7 @@ def evaluation_record(
         raise InvalidInput(_("Choose the outcome."), details={"field": "outcome"})
     if evaluated_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "evaluated_on"})
+    check_date_window(evaluated_on, field="evaluated_on", label=_("Date"))
     evaluation = Evaluation.objects.create(
         person=person,
         kind=kind,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from certbody.core.audit import audit_record
+from certbody.core.dates import check_date_window
 from certbody.core.errors import InvalidInput
 from certbody.core.permissions import refuse_if
 from certbody.core.workflow import record_creation
@@ -40,6 +41,7 @@ def risk_create(
     for field, value in (("likelihood", likelihood), ("impact", impact)):
         if not isinstance(value, int) or not 1 <= value <= 5:
             raise InvalidInput(_("Likelihood and impact are scored 1 to 5."), details={"field": field})
+    check_date_window(review_on, field="review_on", label=_("Review date"), kind="planned")
     risk = Risk.objects.create(
         title=title,
         threat=threat,
@@ -58,6 +60,7 @@ def risk_check_record(*, actor: Any, risk: Risk, checked_on: date, effective: bo
     refuse_if(perms.can_check_risk(actor, risk))
     if checked_on is None:
         raise InvalidInput(_("Enter the date."), details={"field": "checked_on"})
+    check_date_window(checked_on, field="checked_on", label=_("Checked on"))
     check = RiskCheck.objects.create(
         risk=risk, checked_on=checked_on, effective=effective, notes=(notes or "").strip(), checked_by=actor
     )

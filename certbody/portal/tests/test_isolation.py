@@ -61,6 +61,7 @@ def _urls(own, application, returned, message) -> dict[str, list[str]]:
             "portal:submit",
             "portal:messages",
             "portal:changes",
+            "portal:withdraw",
         )
     }
     return {
@@ -88,6 +89,7 @@ POSTS = [
     {"answer": "再次提交"},
     {"terms_version": "T1", "agree": "on"},
     {"body": "我是别家的"},
+    {"reason": "别家撤回"},
 ]
 
 

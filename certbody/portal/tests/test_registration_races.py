@@ -147,7 +147,8 @@ def test_an_unrelated_refusal_inside_the_savepoint_is_not_dressed_up_as_a_duplic
 @pytest.mark.parametrize("clash", ["uscc", "username"])
 @pytest.mark.xfail(
     strict=True,
-    reason="KNOWN BUG (2026-12-03): since registration answers neutrally, the race loser at the unique index raises instead of being refused; fix in portal.services.registration",
+    reason="KNOWN BUG (2026-12-03): the race loser at the unique index raises instead of being refused "
+    "(neutral registration); fix in portal.services.registration",
 )
 def test_two_registrations_at_the_same_moment_one_wins_the_other_gets_the_message(clash):
     assert connection.vendor == "postgresql"
